@@ -1,0 +1,45 @@
+# Bansos Terbuka. `make demo` sets up, builds three synthetic months and serves them;
+# `make test` runs the tests. Both work on a fresh machine with Python 3.11+.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+REGENCY ?= 52.07
+SCALE   ?= 0.25
+SEED    ?= 42
+PERIODS ?= 2026-08 2026-09 2026-10
+PORT    ?= 8001
+DATA    := data/demo
+DIST    := dist
+WORK    := work
+
+.PHONY: setup demo build serve test bench clean
+
+$(BIN)/publish: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(BIN)/publish
+
+setup: $(BIN)/publish
+
+# Synthetic input for each period, then one release per period: the last one is served.
+build: setup
+	@for p in $(PERIODS); do \
+	  $(BIN)/publish synth --regency $(REGENCY) --scale $(SCALE) --seed $(SEED) --period $$p --out $(DATA)/$$p || exit 1; \
+	  $(BIN)/publish build --input $(DATA)/$$p --out $(DIST) --work $(WORK) || exit 1; \
+	done
+
+serve: setup
+	$(BIN)/publish serve $(DIST) --port $(PORT)
+
+demo: build serve
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(DATA) $(DIST) $(WORK) bench/work

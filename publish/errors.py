@@ -1,0 +1,69 @@
+"""Errors the data officer reads: always file, row, column, value and rule, in Indonesian and English."""
+
+from __future__ import annotations
+
+# rule -> (Indonesian, English); {detail} is filled from the schema.
+RULES = {
+    "required": ("wajib diisi, tetapi kosong", "is required but empty"),
+    "type": ("bukan {type_id} yang sah", "is not a valid {type_en}"),
+    "enum": ("bukan salah satu dari: {enum}", "is not one of: {enum}"),
+    "pattern": ("tidak sesuai pola {pattern}", "does not match the pattern {pattern}"),
+    "minimum": ("lebih kecil dari batas bawah {minimum}", "is below the minimum {minimum}"),
+    "maximum": ("lebih besar dari batas atas {maximum}", "is above the maximum {maximum}"),
+    "unique": ("sudah muncul di baris sebelumnya (harus unik)", "already appears in an earlier row (must be unique)"),
+    "foreign_key": ("tidak ada di tabel rujukan {reference}", "is not in the referenced table {reference}"),
+    "missing_file": ("berkas tidak ditemukan", "file not found"),
+    "missing_resource": ("sumber data tidak disebut di datapackage.json", "resource not named in datapackage.json"),
+    "missing_column": ("kolom wajib tidak ada", "required column is missing"),
+    "unreadable_file": ("berkas tidak dapat dibaca", "file cannot be read"),
+    "quarantine_threshold": ("terlalu banyak baris dikarantina", "too many rows quarantined"),
+}
+
+_TYPES = {"date": ("tanggal (YYYY-MM-DD)", "date (YYYY-MM-DD)"), "integer": ("bilangan bulat", "whole number"),
+          "number": ("angka", "number"), "boolean": ("nilai true/false", "true/false value"),
+          "string": ("teks", "text")}
+
+
+def _detail(rule: str, column: str | None, schema: dict | None) -> dict:
+    f = next((f for f in (schema or {}).get("fields", []) if f["name"] == column), {})
+    c = f.get("constraints", {})
+    t = _TYPES.get(f.get("type", "string"), _TYPES["string"])
+    ref = next((fk["reference"]["resource"] for fk in (schema or {}).get("foreignKeys", [])
+                if column in fk["fields"]), "")
+    return {"type_id": t[0], "type_en": t[1], "enum": ", ".join(map(str, c.get("enum", []))),
+            "pattern": c.get("pattern", ""), "minimum": c.get("minimum", ""), "maximum": c.get("maximum", ""),
+            "reference": ref}
+
+
+def rule_message(path: str, row: int | None, column: str | None, value, rule: str,
+                 schema: dict | None = None) -> dict:
+    """One row error as a record with both languages."""
+    id_, en = RULES.get(rule, (rule, rule))
+    d = _detail(rule, column, schema)
+    where_id = f"{path}" + (f", baris {row}" if row else "") + (f", kolom {column}" if column else "")
+    where_en = f"{path}" + (f", row {row}" if row else "") + (f", column {column}" if column else "")
+    shown = "" if value is None else f" nilai '{value}'"
+    shown_en = "" if value is None else f" value '{value}'"
+    return {"file": path, "row": row, "column": column, "value": value, "rule": rule,
+            "message_id": f"{where_id}:{shown} {id_.format(**d)}".replace(": ", ": ", 1),
+            "message_en": f"{where_en}:{shown_en} {en.format(**d)}"}
+
+
+class InputError(Exception):
+    """A structural problem that stops the build: the message names file, column and the fix."""
+
+    def __init__(self, path: str, row: int | None, column: str | None, value, rule: str,
+                 fix_id: str, fix_en: str, schema: dict | None = None):
+        self.record = rule_message(path, row, column, value, rule, schema)
+        self.record.update(fix_id=fix_id, fix_en=fix_en)
+        super().__init__(self.text())
+
+    def text(self) -> str:
+        r = self.record
+        return (f"GALAT / ERROR [{r['rule']}]\n"
+                f"  ID: {r['message_id']}. Perbaikan: {r['fix_id']}\n"
+                f"  EN: {r['message_en']}. Fix: {r['fix_en']}")
+
+
+class BuildError(Exception):
+    """A check that stops the release; the release being served stays as it is."""

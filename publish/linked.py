@@ -1,0 +1,123 @@
+"""Stage 2: one person, one key, across the population register, the welfare register and every list.
+
+1. Exact: a structurally valid NIK found in the population register, with a similar name.
+2. Probabilistic (Splink, DuckDB backend): the rest against the population register, on name,
+   birth date, sex, village, family card and the NIK itself (a mistyped NIK is still close).
+3. Whatever is still unmatched (people the register does not know, such as people without
+   an NIK) is deduplicated among itself with the same trained model.
+
+The model and thresholds are written to WORK (private): linkage keys never leave the build.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import duckdb
+
+from .sqlfiles import run_sql
+
+log = logging.getLogger(__name__)
+
+# An exact NIK join is trusted when the names agree at least this much (Jaro-Winkler):
+# a mistyped NIK can be another real person's, and then the names differ.
+EXACT_NAME_SIMILARITY = 0.8
+
+
+def _settings(link_type: str):
+    import splink.comparison_library as cl
+    from splink import SettingsCreator, block_on
+
+    return SettingsCreator(
+        link_type=link_type,
+        unique_id_column_name="uid",
+        blocking_rules_to_generate_predictions=[
+            block_on("birth_text"),
+            block_on("desa_code", "substr(name_norm, 1, 3)"),
+            block_on("nik_prefix"),
+        ],
+        comparisons=[
+            cl.JaroWinklerAtThresholds("name_norm", [0.95, 0.88, 0.8]),
+            cl.LevenshteinAtThresholds("birth_text", [1, 2]),
+            cl.ExactMatch("sex"),
+            cl.ExactMatch("desa_code"),
+            cl.ExactMatch("kk"),
+            cl.LevenshteinAtThresholds("nik", [1, 2]),
+        ],
+        retain_intermediate_calculation_columns=False,
+    )
+
+
+def _linker_input(con, table: str, where: str) -> None:
+    con.execute(f"""
+        CREATE OR REPLACE TABLE {table} AS
+        SELECT resource || '/' || record_id AS uid, resource, record_id,
+               CASE WHEN nik_structure = 'ok' THEN nik END AS nik,
+               CASE WHEN nik_structure = 'ok' THEN substr(nik, 1, 12) END AS nik_prefix,
+               kk, name_norm, sex, birth_text, desa_code
+        FROM {where}""")
+
+
+def link(con: duckdb.DuckDBPyConnection, work: Path, match_probability: float = 0.9) -> dict:
+    """Fill table `linked` (resource, record_id, person_key, method, probability); return a summary."""
+    con.execute(f"SET VARIABLE exact_name_similarity = {EXACT_NAME_SIMILARITY}")
+    run_sql(con, "linked_exact")
+    n_rest = con.execute("SELECT count(*) FROM link_rest").fetchone()[0]
+    summary = {"exact": con.execute("SELECT count(*) FROM linked").fetchone()[0],
+               "probabilistic": 0, "unmatched_clusters": 0, "threshold": match_probability}
+    if n_rest:
+        summary.update(_probabilistic(con, Path(work), match_probability))
+    run_sql(con, "linked_complaints")
+    summary["records"] = con.execute("SELECT count(*) FROM linked").fetchone()[0]
+    summary["person_keys"] = con.execute("SELECT count(DISTINCT person_key) FROM linked").fetchone()[0]
+    return summary
+
+
+def _probabilistic(con, work: Path, threshold: float) -> dict:
+    from splink import DuckDBAPI, Linker, block_on
+
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    _linker_input(con, "splink_left", "link_rest")
+    _linker_input(con, "splink_right", "(SELECT *, 'ok' AS nik_structure FROM population_records)")
+    db = DuckDBAPI(con)
+    left, right = db.register("splink_left"), db.register("splink_right")
+    linker = Linker([left, right], _settings("link_only"), log_level=logging.ERROR)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("name_norm", "birth_text")], recall=0.8)
+    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
+    for rule in (block_on("birth_text"), block_on("desa_code", "substr(name_norm, 1, 3)")):
+        linker.training.estimate_parameters_using_expectation_maximisation(rule, fix_u_probabilities=True)
+    model = linker.misc.save_model_to_json()
+    (work / "linkage").mkdir(parents=True, exist_ok=True)
+    (work / "linkage" / "model.json").write_text(json.dumps(model, indent=2))
+    (work / "linkage" / "thresholds.json").write_text(json.dumps(
+        {"match_probability": threshold, "exact_name_similarity": EXACT_NAME_SIMILARITY}, indent=2))
+    pred = linker.inference.predict(threshold_match_probability=threshold)
+    con.execute(f"CREATE OR REPLACE TABLE splink_pairs AS SELECT uid_l, uid_r, match_probability FROM {pred.physical_name}")
+    run_sql(con, "linked_probabilistic")
+    n_prob = con.execute("SELECT count(*) FROM linked WHERE method = 'probabilistic'").fetchone()[0]
+
+    # People the register does not know: deduplicate what is left with the same model.
+    left_over = con.execute("SELECT count(*) FROM link_unknown").fetchone()[0]
+    clusters = 0
+    if left_over:
+        _linker_input(con, "splink_unknown", "link_unknown")
+        db2 = DuckDBAPI(con)
+        unknown = db2.register("splink_unknown")
+        model["link_type"] = "dedupe_only"
+        dedupe = Linker(unknown, model, log_level=logging.ERROR)
+        pairs = dedupe.inference.predict(threshold_match_probability=threshold)
+        cl = dedupe.clustering.cluster_pairwise_predictions_at_threshold(pairs, threshold)
+        con.execute(f"CREATE OR REPLACE TABLE splink_clusters AS SELECT uid, cluster_id FROM {cl.physical_name}")
+        run_sql(con, "linked_unknown")
+        clusters = con.execute("SELECT count(DISTINCT person_key) FROM linked WHERE method = 'unknown'").fetchone()[0]
+    return {"probabilistic": n_prob, "unmatched_records": left_over, "unmatched_clusters": clusters}
+
+
+def write_linked_records(con, work: Path) -> Path:
+    path = Path(work) / "linked_records.csv"
+    con.execute(f"COPY (SELECT resource, record_id, person_key FROM linked ORDER BY resource, record_id) "
+                f"TO '{path}' (HEADER, DELIMITER ',')")
+    return path

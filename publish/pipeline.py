@@ -1,0 +1,218 @@
+"""The build: explicit stages from raw input to a release, and the release switch.
+
+A release is built in a temporary folder beside the others and becomes `latest` only when every
+stage and check passed; a failed build leaves the release being served untouched.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import os
+import resource
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from . import __version__, database, indicators, linked, protected, published, report
+from .errors import BuildError, InputError
+from .sqlfiles import run_sql
+from .validated import Validator
+
+DB_NAME = "bansos-terbuka.db"
+DEFAULTS = Path(__file__).parent / "defaults.yml"
+
+
+def load_config(path: Path | None = None) -> dict:
+    config = yaml.safe_load(DEFAULTS.read_text(encoding="utf-8"))
+    if path:
+        _merge(config, yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})
+    return config
+
+
+def _merge(base: dict, extra: dict) -> None:
+    for k, v in extra.items():
+        if isinstance(v, dict) and isinstance(base.get(k), dict):
+            _merge(base[k], v)
+        else:
+            base[k] = v
+
+
+@dataclass
+class Stage:
+    name: str
+    seconds: float
+    rows: int | None = None
+    peak_rss_mb: float = 0.0
+
+
+@dataclass
+class BuildResult:
+    release_dir: Path
+    release_id: str
+    index: dict
+    stages: list[Stage] = field(default_factory=list)
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Build:
+    def __init__(self, input_dir: Path, dist: Path, work: Path, config: dict | None = None,
+                 progress=None, site: bool = True):
+        self.input_dir, self.dist, self.work = Path(input_dir), Path(dist), Path(work)
+        self.config = copy.deepcopy(config or load_config())
+        self.stages: list[Stage] = []
+        self.progress = progress or (lambda msg: None)
+        self.site = site
+
+    def _stage(self, name: str, fn, rows=None):
+        self.progress(name)
+        t = time.perf_counter()
+        out = fn()
+        self.stages.append(Stage(name, time.perf_counter() - t, rows(out) if rows else None, _peak_rss_mb()))
+        return out
+
+    def run(self) -> BuildResult:
+        if self.work.resolve() == self.dist.resolve() or self.dist.resolve() in self.work.resolve().parents:
+            raise BuildError("WORK must not be inside DIST: private files would be published / "
+                             "folder WORK tidak boleh di dalam DIST: berkas rahasia akan ikut terbit")
+        self.work.mkdir(parents=True, exist_ok=True)
+        (self.dist / "releases").mkdir(parents=True, exist_ok=True)
+        pkg = json.loads((self.input_dir / "datapackage.json").read_text(encoding="utf-8")) \
+            if (self.input_dir / "datapackage.json").exists() else {}
+        built_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        con = duckdb.connect(config={"temp_directory": str(self.work / "duckdb-tmp")})
+        try:
+            validator = Validator(con, self.input_dir, self.work)
+            results = self._stage("validate", validator.run, lambda r: sum(x.read for x in r.values()))
+            self._check_thresholds(results)
+            recipients = [n for n in results if n.startswith("recipients_")]
+            con.execute("CREATE OR REPLACE VIEW stg_recipients AS " + " UNION ALL ".join(
+                f"SELECT '{n}' AS resource, * FROM stg_{n}" for n in recipients))
+            period, regency = self._period_regency(con, pkg)
+            release_id = f"{period}-{built_at:%Y%m%dT%H%M%SZ}"
+            tmp = self.dist / "releases" / f".tmp-{release_id}"
+            final = self.dist / "releases" / release_id
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            try:
+                index = self._build_release(con, results, period, regency, release_id, built_at, tmp, pkg)
+                tmp.rename(final)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+            switch_latest(self.dist, final)
+            return BuildResult(final, release_id, index, self.stages)
+        finally:
+            con.close()
+
+    def _check_thresholds(self, results) -> None:
+        limit = float(self.config["validation"]["max_quarantined_share"])
+        for r in results.values():
+            if r.read and r.quarantined / r.read > limit:
+                raise InputError(r.path, None, None, None, "quarantine_threshold",
+                                 f"{r.quarantined} dari {r.read} baris dikarantina (batas {limit:.0%}); "
+                                 f"lihat {self.work / 'quarantine' / (r.name + '.csv')}",
+                                 f"{r.quarantined} of {r.read} rows quarantined (limit {limit:.0%}); "
+                                 f"see {self.work / 'quarantine' / (r.name + '.csv')}")
+
+    def _period_regency(self, con, pkg: dict) -> tuple[str, str]:
+        period = pkg.get("x-period") or con.execute("SELECT max(period) FROM stg_recipients").fetchone()[0]
+        regency = pkg.get("x-regency") or con.execute(
+            "SELECT min(code) FROM stg_regions WHERE level = 'kabupaten'").fetchone()[0]
+        return period, regency
+
+    def _build_release(self, con, results, period, regency, release_id, built_at, out: Path, pkg) -> dict:
+        con.execute("SET VARIABLE mismatch_name_similarity = ?",
+                    [float(self.config["linkage"].get("mismatch_name_similarity", 0.9))])
+
+        def unify():
+            run_sql(con, "macros")
+            run_sql(con, "person_records")
+            run_sql(con, "nik_status")
+            return con.execute("SELECT count(*) FROM person_records").fetchone()[0]
+
+        self._stage("unify", unify, lambda n: n)
+        link_summary = self._stage("link", lambda: linked.link(
+            con, self.work, float(self.config["linkage"]["match_probability"])), lambda s: s["records"])
+        linked.write_linked_records(con, self.work)
+        names = self._stage("indicators", lambda: indicators.compute(con, period, regency, self.config), len)
+
+        prot = protected.ProtectionReport()
+        previous = current_release(self.dist)
+        previous_db = previous / DB_NAME if previous else None
+
+        def protect():
+            tables = {}
+            k = int(self.config["protection"]["max_small_count"])
+            for name in names:
+                cur = con.execute(f"SELECT * FROM ind_{name}")
+                cols = [d[0] for d in cur.description]
+                rows = [dict(zip(cols, r)) for r in cur.fetchall()]
+                tables[name] = protected.protect_table(name, rows, k, prot)
+                tables[name] = database.carried_rows(previous_db, name, period) + tables[name]
+            return tables
+
+        tables = self._stage("protect", protect, lambda t: sum(map(len, t.values())))
+        order = published.table_order(names)
+        counts = self._stage("database", lambda: database.write_database(out / DB_NAME, tables, order),
+                             lambda c: sum(c.values()))
+
+        def export():
+            for name in order:
+                database.write_csv(out / "csv" / f"{name}.csv", name, tables[name])
+            return len(order)
+
+        self._stage("export", export)
+        periods = sorted({r["period"] for rows in tables.values() for r in rows if "period" in r})
+        index = {
+            "release_id": release_id, "version": __version__, "period": period, "periods": periods,
+            "built_at": built_at.isoformat().replace("+00:00", "Z"),
+            "previous_release": previous.name if previous else None,
+            "regency": {"code": regency, "name": con.execute(
+                "SELECT name FROM stg_regions WHERE code = ?", [regency]).fetchone()[0]},
+            "synthetic": bool(pkg.get("synthetic", False)),
+            "database": DB_NAME,
+            "tables": counts,
+            "rows": {n: {"read": r.read, "used": r.used, "quarantined": r.quarantined} for n, r in results.items()},
+            "linkage": {k: v for k, v in link_summary.items()},
+            "protection": prot.as_dict(),
+        }
+        report.write_validation_report(out, results, index)
+        published.write_datapackage(out, order, index)
+        published.write_metadata(out, order, index)
+        self._stage("check", lambda: published.check_release(out, order), lambda n: n)
+        index["stages"] = [s.__dict__ for s in self.stages]
+        (out / "index.json").write_text(json.dumps(index, indent=2, ensure_ascii=False) + "\n")
+        if self.site:
+            from .site import build_site
+            self._stage("site", lambda: build_site(out, self.work))
+            index["stages"] = [s.__dict__ for s in self.stages]
+            (out / "index.json").write_text(json.dumps(index, indent=2, ensure_ascii=False) + "\n")
+        return index
+
+
+def current_release(dist: Path) -> Path | None:
+    latest = Path(dist) / "latest"
+    return latest.resolve() if latest.is_symlink() and latest.resolve().exists() else None
+
+
+def switch_latest(dist: Path, release: Path) -> None:
+    """Point DIST/latest at the release in one atomic rename."""
+    tmp = Path(dist) / ".latest.tmp"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(Path("releases") / release.name, tmp)
+    os.replace(tmp, Path(dist) / "latest")
+
+
+def build(input_dir: Path, dist: Path, work: Path = Path("work"), config_path: Path | None = None,
+          progress=None, site: bool = True) -> BuildResult:
+    return Build(input_dir, dist, work, load_config(config_path), progress, site).run()

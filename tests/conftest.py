@@ -1,0 +1,69 @@
+"""Shared fixtures: one small synthetic regency, built for three periods, served for real."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from publish.pipeline import build
+from publish.synth import synthesize
+
+PERIODS = ["2026-08", "2026-09", "2026-10"]
+SCALE = 0.03  # about 4,700 people in Sumbawa Barat: every village, every scheme, seconds to build
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def raw(tmp_path_factory) -> dict[str, Path]:
+    """Synthetic input packages, one per period."""
+    root = tmp_path_factory.mktemp("raw")
+    out = {}
+    for p in PERIODS:
+        synthesize("52.07", root / p, scale=SCALE, seed=7, period=p)
+        out[p] = root / p
+    return out
+
+
+@pytest.fixture(scope="session")
+def built(raw, tmp_path_factory) -> dict:
+    """Three consecutive releases into one DIST; the last is latest."""
+    root = tmp_path_factory.mktemp("build")
+    dist, work = root / "dist", root / "work"
+    results = [build(raw[p], dist, work) for p in PERIODS]
+    return {"dist": dist, "work": work, "results": results, "release": results[-1].release_dir,
+            "raw": raw[PERIODS[-1]]}
+
+
+@pytest.fixture(scope="session")
+def server(built):
+    """The real `publish serve` (Datasette over HTTP) on a free port."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "publish", "serve", str(built["dist"]), "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/-/versions.json", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+        if proc.poll() is not None:
+            raise RuntimeError(proc.stdout.read().decode())
+    else:
+        proc.kill()
+        raise RuntimeError("server did not start")
+    yield url
+    proc.terminate()
+    proc.wait(10)

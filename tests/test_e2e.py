@@ -1,0 +1,52 @@
+"""The real server over HTTP: tables as HTML, JSON and CSV, the site at /docs/, the notices."""
+
+import csv
+import io
+
+import httpx
+
+
+def test_table_as_html_json_csv(server):
+    html = httpx.get(f"{server}/bansos-terbuka/recipients_by_desa_scheme")
+    assert html.status_code == 200
+    assert "Data sintetis" in html.text and "Synthetic data" in html.text
+    assert "Penerima per desa dan program" in html.text
+
+    data = httpx.get(f"{server}/bansos-terbuka/recipients_by_desa_scheme.json",
+                     params={"_shape": "array", "scheme_code": "PBI_JK", "period": "2026-10", "_size": "max"}).json()
+    assert data and all(r["scheme_code"] == "PBI_JK" for r in data)
+    assert {r["recipients_status"] for r in data} <= {"published", "suppressed"}
+    assert all((r["recipients"] is None) == (r["recipients_status"] == "suppressed") for r in data)
+
+    text = httpx.get(f"{server}/bansos-terbuka/nik_status_by_desa.csv", params={"_size": "max"}).text
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows and "matched_active" in rows[0]
+
+
+def test_required_tables_are_served(server):
+    tables = httpx.get(f"{server}/bansos-terbuka.json").json()["tables"]
+    names = {t["name"] for t in tables}
+    assert {"population_by_desa", "recipients_by_desa_scheme", "nik_status_by_desa", "complaints_by_kecamatan"} <= names
+
+
+def test_every_table_has_licence_source_and_column_descriptions(server):
+    meta = httpx.get(f"{server}/-/metadata.json").json()
+    for name, t in meta["databases"]["bansos-terbuka"]["tables"].items():
+        assert t["license"] and t["source"] and t["description_html"], name
+        assert t["columns"], name
+
+
+def test_docs_served_and_linked_both_ways(server):
+    r = httpx.get(f"{server}/docs/", follow_redirects=True)
+    assert r.status_code == 200 and "Bansos Terbuka" in r.text
+    assert "/bansos-terbuka" in r.text
+    en = httpx.get(f"{server}/docs/en/index.html")
+    assert en.status_code == 200
+    page = httpx.get(f"{server}/bansos-terbuka/population_by_desa").text
+    assert "/docs/" in page
+    assert httpx.get(f"{server}/docs/tables/population_by_desa.html").status_code == 200
+
+
+def test_no_write_paths(server):
+    r = httpx.post(f"{server}/bansos-terbuka/-/create", json={})
+    assert r.status_code in (403, 404, 405)

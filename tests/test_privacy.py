@@ -1,0 +1,73 @@
+"""No NIK, KK, name or birth date from the raw input appears in anything published."""
+
+import csv
+import re
+import sqlite3
+
+from publish.schemas import input_schema
+
+
+def raw_identifiers(raw):
+    """NIKs and KKs, full names and birth dates found in the personal columns of the raw input."""
+    niks, names, dates, public_dates = set(), set(), set(), set()
+    for path in raw.glob("*.csv"):
+        personal = {f["name"] for f in input_schema(path.stem)["fields"] if f.get("x-personal")}
+        with open(path, newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                for col, v in row.items():
+                    if not v:
+                        continue
+                    if col not in personal:
+                        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+                            public_dates.add(v)
+                    elif re.fullmatch(r"\d{16}", v):
+                        niks.add(v)
+                    elif col == "name" and " " in v:
+                        names.add(v.upper())
+                    elif col == "birth_date":
+                        dates.add(v)
+    # Dates that public inputs (commitments, milestones, complaint dates) carry are not birth dates.
+    return niks, names, dates - public_dates
+
+
+def published_texts(dist):
+    for path in dist.rglob("*"):
+        if not path.is_file():
+            continue
+        if path.suffix == ".db":
+            con = sqlite3.connect(path)
+            for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+                for row in con.execute(f"SELECT * FROM [{table}]"):
+                    yield f"{path}:{table}", " | ".join(map(str, row))
+        elif path.suffix in (".csv", ".json", ".md", ".html", ".txt", ".xml", ".js"):
+            yield str(path), path.read_text(encoding="utf-8", errors="replace")
+
+
+def test_no_identifier_is_published(built):
+    niks, names, dates = raw_identifiers(built["raw"])
+    assert niks and names and dates
+    digits = re.compile(r"\d{15,16}")
+    iso = re.compile(r"\d{4}-\d{2}-\d{2}")
+    for where, text in published_texts(built["dist"]):
+        found = set(digits.findall(text)) & niks
+        assert not found, f"NIK/KK in {where}"
+        upper = text.upper()
+        leaked = [n for n in names if n in upper]
+        assert not leaked, f"names {leaked[:3]} in {where}"
+        assert not (set(iso.findall(text)) & dates), f"birth date in {where}"
+
+
+def test_no_person_level_table_is_published(built):
+    """Every published table is exactly an output schema, and none carries a personal column."""
+    from publish.schemas import output_names, output_schema
+
+    con = sqlite3.connect(built["release"] / "bansos-terbuka.db")
+    objects = {name: kind for name, kind in con.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')")}
+    assert "view" not in objects.values()
+    assert set(objects) == set(output_names())
+    personal = {"nik", "kk", "birth_date", "complainant_nik", "description", "record_id", "person_key", "family_id"}
+    for table in objects:
+        cols = [r[1] for r in con.execute(f"PRAGMA table_info([{table}])")]
+        assert cols == [f["name"] for f in output_schema(table)["fields"]], table
+        assert not set(cols) & personal, table
+        assert "name" not in cols or table == "regions", table
