@@ -4,11 +4,11 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 REGENCY ?= 52.07
-SCALE   ?= 0.25
+SCALE   ?= 1.0
 SEED    ?= 42
 PERIODS ?= 2026-08 2026-09 2026-10
 PORT    ?= 8001
-DATA    := data/demo
+DATA    := data/demo-$(REGENCY)-$(SCALE)-$(SEED)
 DIST    := dist
 WORK    := work
 
@@ -23,10 +23,12 @@ $(BIN)/publish: pyproject.toml requirements.lock
 
 setup: $(BIN)/publish
 
-# Synthetic input for each period, then one release per period: the last one is served.
-build: setup
+# Synthetic input for each period (made once), then one release per period: the last is served.
+$(DATA)/%/datapackage.json: | setup
+	$(BIN)/publish synth --regency $(REGENCY) --scale $(SCALE) --seed $(SEED) --period $* --out $(DATA)/$*
+
+build: setup $(foreach p,$(PERIODS),$(DATA)/$(p)/datapackage.json)
 	@for p in $(PERIODS); do \
-	  $(BIN)/publish synth --regency $(REGENCY) --scale $(SCALE) --seed $(SEED) --period $$p --out $(DATA)/$$p || exit 1; \
 	  $(BIN)/publish build --input $(DATA)/$$p --out $(DIST) --work $(WORK) || exit 1; \
 	done
 

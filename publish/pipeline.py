@@ -143,7 +143,7 @@ class Build:
         link_summary = self._stage("link", lambda: linked.link(
             con, self.work, float(self.config["linkage"]["match_probability"])), lambda s: s["records"])
         linked.write_linked_records(con, self.work)
-        names = self._stage("indicators", lambda: indicators.compute(con, period, regency, self.config), len)
+        names = self._stage("indicators", lambda: indicators.compute(con, period, regency, self.config))
 
         prot = protected.ProtectionReport()
         previous = current_release(self.dist)

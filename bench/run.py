@@ -1,0 +1,113 @@
+"""`make bench`: synthesise Sumbawa Barat at scale 1.0 once, then time every build stage.
+
+Prints a table with the machine's description and appends the figures to bench/results.json.
+Speed is measured here, never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import itertools
+import json
+import os
+import platform
+import resource
+import shutil
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from publish.pipeline import build
+from publish.synth import synthesize
+
+HERE = Path(__file__).parent
+RESULTS = HERE / "results.json"
+
+
+def machine() -> dict:
+    cpu = ""
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        cpu = platform.processor()
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem, 1),
+            "python": platform.python_version(), "platform": platform.platform()}
+
+
+def linkage_accuracy(raw: Path, work: Path) -> dict:
+    def load(path, col):
+        with open(path, newline="") as fh:
+            return {(r["resource"], r["record_id"]): r[col] for r in csv.DictReader(fh)}
+
+    truth = load(raw / "truth" / "record_person.csv", "person_id")
+    linked = load(work / "linked_records.csv", "person_key")
+    by_key, by_person = defaultdict(list), defaultdict(list)
+    for k, key in linked.items():
+        if k[0] != "complaints" and k in truth:
+            by_key[key].append(k)
+            by_person[truth[k]].append(k)
+
+    def pairs(groups):
+        return {p for m in groups.values() for p in itertools.combinations(sorted(m), 2)}
+
+    pred, act = pairs(by_key), pairs(by_person)
+    tp = len(pred & act)
+    return {"precision": round(tp / len(pred), 5) if pred else None, "recall": round(tp / len(act), 5) if act else None}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--regency", default="52.07")
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--period", default="2026-10")
+    args = ap.parse_args()
+    console = Console()
+    root = HERE / "work" / f"{args.regency}-{args.scale}-{args.seed}-{args.period}"
+    raw = root / "raw"
+    t = time.perf_counter()
+    if not (raw / "datapackage.json").exists():
+        synthesize(args.regency, raw, scale=args.scale, seed=args.seed, period=args.period)
+    synth_s = time.perf_counter() - t
+    rows_in = sum(sum(1 for _ in open(p)) - 1 for p in raw.glob("*.csv"))
+    shutil.rmtree(root / "dist", ignore_errors=True)
+    shutil.rmtree(root / "work", ignore_errors=True)
+    t = time.perf_counter()
+    result = build(raw, root / "dist", root / "work", progress=lambda s: console.print(f"▶ {s}"))
+    total = time.perf_counter() - t
+    peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    accuracy = linkage_accuracy(raw, root / "work")
+
+    m = machine()
+    table = Table(title=f"Build of {args.regency} scale {args.scale}: {rows_in:,} input rows — "
+                        f"{m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, Python {m['python']}")
+    for col in ("stage", "seconds", "rows", "rows/s", "peak RSS MB"):
+        table.add_column(col, justify="left" if col == "stage" else "right")
+    for s in result.stages:
+        rate = f"{s.rows / s.seconds:,.0f}" if s.rows and s.seconds else ""
+        table.add_row(s.name, f"{s.seconds:.2f}", "" if s.rows is None else f"{s.rows:,}", rate, f"{s.peak_rss_mb:,.0f}")
+    table.add_row("[bold]build total[/bold]", f"[bold]{total:.2f}[/bold]", f"{rows_in:,}", f"{rows_in / total:,.0f}",
+                  f"{peak_self:,.0f}")
+    console.print(table)
+    console.print(f"synth: {synth_s:.1f} s (0 when cached) · peak RSS build {peak_self:,.0f} MB, "
+                  f"linkage precision {accuracy['precision']}, "
+                  f"recall {accuracy['recall']} · target: 52.07 at scale 1.0 under 20 s (issue #8)")
+
+    entry = {"at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "machine": m,
+             "input": vars(args) | {"rows": rows_in}, "build_seconds": round(total, 3),
+             "peak_rss_mb": round(peak_self, 1), "stages": [{"name": s.name, "seconds": round(s.seconds, 3), "rows": s.rows} for s in result.stages],
+             "linkage": accuracy}
+    history = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
+    history.append(entry)
+    RESULTS.write_text(json.dumps(history, indent=2) + "\n")
+    console.print(f"Written to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
