@@ -115,8 +115,9 @@ class Build:
 
     def _check_thresholds(self, results) -> None:
         limit = float(self.config["validation"]["max_quarantined_share"])
+        min_rows = int(self.config["validation"]["min_quarantined_rows"])
         for r in results.values():
-            if r.read and r.quarantined / r.read > limit:
+            if r.read and r.quarantined / r.read > limit and r.quarantined >= min_rows:
                 raise InputError(r.path, None, None, None, "quarantine_threshold",
                                  f"{r.quarantined} dari {r.read} baris dikarantina (batas {limit:.0%}); "
                                  f"lihat {self.work / 'quarantine' / (r.name + '.csv')}",

@@ -494,13 +494,16 @@ class Generator:
                                # Free text names the complainant, as real complaints do: it must never be published.
                                "description": f"{p.name.title()} melaporkan bantuan belum diterima (synthetic)"})
             if status in ("referred", "acted", "resolved") and rng.random() < 0.6:
-                referred = received + dt.timedelta(days=rng.randrange(0, 5))
+                referred = min(self.period_end, received + dt.timedelta(days=rng.randrange(0, 5)))
                 outcome = rng.choices(["pending", "completed", "declined"], [30, 60, 10])[0]
+                responded = referred + dt.timedelta(days=rng.randrange(1, 30))
+                if responded > self.period_end:  # still waiting when the month was exported
+                    outcome = "pending"
                 referrals.append({"record_id": f"R{len(referrals) + 1:07d}", "referral_id": f"RUJ-{cid[4:]}",
                                   "complaint_id": cid,
                                   "agency": rng.choice(["dinsos", "dukcapil", "dinkes", "disdik", "bpjs", "pemdes", "baznas"]),
                                   "referred_date": referred.isoformat(),
-                                  "responded_date": "" if outcome == "pending" else (referred + dt.timedelta(days=rng.randrange(1, 30))).isoformat(),
+                                  "responded_date": "" if outcome == "pending" else responded.isoformat(),
                                   "outcome": outcome})
         return complaints, referrals
 

@@ -10,7 +10,7 @@ Row numbers follow Frictionless: the header is row 1, the first data row is row 
 
 from __future__ import annotations
 
-import csv
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +19,7 @@ import duckdb
 
 from .errors import InputError, rule_message
 from .schemas import input_schema, schema_name_for
+from .sqlfiles import run_sql
 
 # Resources the build cannot run without, and the order foreign keys need.
 REQUIRED = ["regions", "population", "welfare_families", "welfare_members", "schemes",
@@ -92,6 +93,44 @@ def _field_checks(f: dict) -> list[tuple[str, str]]:
     return checks
 
 
+def period_end(period: str) -> dt.date:
+    y, m = map(int, period.split("-"))
+    return (dt.date(y + m // 12, m % 12 + 1, 1)) - dt.timedelta(days=1)
+
+
+def _row_rule(reason: str) -> str:
+    """DuckDB's name for a row-shape problem, in the vocabulary of the report."""
+    if "too_many_columns" in reason:
+        return "extra_cell"
+    if "missing_columns" in reason:
+        return "missing_cell"
+    if "unicode" in reason:
+        return "encoding"
+    return "malformed_row"
+
+
+def _domain_checks(f: dict) -> list[tuple[str, str, str]]:
+    """Checks beyond the Table Schema, declared by `x-` properties of the field."""
+    v = _q(f["name"])
+    out = []
+    dom = f.get("x-domain")
+    # One evaluation of the structure macro per value; the rule name carries its answer.
+    if dom == "nik":
+        sex = '"sex"' if f["name"] == "nik" else "NULL"
+        out.append((f"'nik_' || nik_structure({v}, {sex})",
+                    f"{v} IS NOT NULL AND nik_structure({v}, {sex}) <> 'ok'", "flag"))
+    elif dom == "kk":
+        out.append((f"'kk_' || kk_structure({v})", f"{v} IS NOT NULL AND kk_structure({v}) <> 'ok'", "flag"))
+    elif dom == "scheme_rate":
+        out.append(("'amount_rate'",
+                    f"TRY_CAST({v} AS BIGINT) IS NOT NULL AND EXISTS (SELECT 1 FROM stg_schemes s "
+                    f"WHERE s.scheme_code = r.scheme_code AND s.fixed_amount AND TRY_CAST({v} AS BIGINT) <> s.benefit_rp)",
+                    "flag"))
+    if f.get("x-not-after-period"):
+        out.append(("'date_future'", f"TRY_STRPTIME({v}, '%Y-%m-%d')::DATE > getvariable('period_end')", "quarantine"))
+    return out
+
+
 def typed_expr(f: dict) -> str:
     """The typed value of a field for the staging table (NULL where it does not parse)."""
     v = _q(f["name"])
@@ -108,9 +147,20 @@ def typed_expr(f: dict) -> str:
 
 
 class Validator:
-    def __init__(self, con: duckdb.DuckDBPyConnection, input_dir: Path, work: Path):
+    def __init__(self, con: duckdb.DuckDBPyConnection, input_dir: Path, work: Path,
+                 regency: str | None = None, period: str | None = None):
         self.con, self.input_dir, self.work = con, Path(input_dir), Path(work)
         self.results: dict[str, ResourceResult] = {}
+        self.regency, self.period = regency, period
+        run_sql(con, "macros")
+
+    def _set_context(self, pkg: dict) -> None:
+        self.period = self.period or pkg.get("x-period")
+        self.regency = self.regency or pkg.get("x-regency")
+        # Dates after the end of the data period cannot be right: without a period, after today.
+        end = period_end(self.period) if self.period else dt.date.today()
+        self.con.execute("SET VARIABLE period_end = ?::DATE", [end.isoformat()])
+        self.con.execute("SET VARIABLE regency_digits = ?", [(self.regency or "").replace(".", "")])
 
     def resources(self) -> list[dict]:
         pkg_path = self.input_dir / "datapackage.json"
@@ -123,6 +173,7 @@ class Validator:
         except json.JSONDecodeError as e:
             raise InputError(str(pkg_path), e.lineno, None, None, "unreadable_file",
                              "Perbaiki JSON pada baris tersebut.", "Fix the JSON at that line.") from e
+        self.package = pkg
         res = {r["name"]: r for r in pkg.get("resources", [])}
         for name in REQUIRED:
             if name not in res:
@@ -138,37 +189,83 @@ class Validator:
         return ordered
 
     def run(self) -> dict[str, ResourceResult]:
+        resources = self.resources()
+        self._set_context(self.package)
         qdir = self.work / "quarantine"
         qdir.mkdir(parents=True, exist_ok=True)
-        for r in self.resources():
+        for r in resources:
             self.results[r["name"]] = self.validate(r, qdir)
         return self.results
 
-    def _read(self, name: str, path: Path, schema: dict) -> None:
+    def _read(self, name: str, path: Path, schema: dict) -> "Prepared":
+        from .readers import prepare
+
         if not path.exists():
             raise InputError(str(path), None, None, None, "missing_file",
                              "Letakkan berkas di folder input atau perbaiki 'path' di datapackage.json.",
                              "Put the file in the input folder or fix its 'path' in datapackage.json.")
-        with path.open("rb") as fh:
-            head = fh.readline().decode("utf-8-sig", errors="replace")
-        delim = ";" if head.count(";") > head.count(",") else ","
-        header = next(csv.reader([head.strip("\r\n")], delimiter=delim), [])
-        wanted = [f["name"] for f in schema["fields"]]
-        missing = [c for c in wanted if c not in header]
-        if missing:
-            raise InputError(str(path), 1, missing[0], None, "missing_column",
-                             f"Tambahkan kolom '{missing[0]}' (kolom yang ada: {', '.join(header)}).",
-                             f"Add the column '{missing[0]}' (columns found: {', '.join(header)}).")
-        # Everything is read as text: NIK and KK must never become numbers.
+        try:
+            prepared = prepare(path, self.work)
+        except ValueError as e:
+            raise InputError(str(path), None, None, None, "unreadable_file",
+                             f"Simpan ulang sebagai CSV (UTF-8) atau XLSX. Penyebab: {e}",
+                             f"Save it again as CSV (UTF-8) or XLSX. Cause: {e}") from e
+        self._check_header(path, prepared.header, schema)
+        # Everything is read as text: NIK and KK must never become numbers. Rows with too many
+        # or too few cells are set aside by DuckDB (store_rejects) and quarantined below.
+        columns = "{" + ", ".join(f"{_lit(c)}: 'VARCHAR'" for c in prepared.header) + "}"
         try:
             self.con.execute(
-                f"CREATE OR REPLACE TEMP TABLE raw_{name} AS SELECT row_number() OVER () + 1 AS _row, * "
-                f"FROM read_csv({_lit(str(path))}, header=true, all_varchar=true, delim={_lit(delim)}, "
-                f"quote='\"', escape='\"', strict_mode=true, null_padding=false)")
+                f"CREATE OR REPLACE TEMP TABLE raw_{name} AS SELECT row_number() OVER () AS _ord, * "
+                f"FROM read_csv({_lit(str(prepared.path))}, header=true, all_varchar=true, "
+                f"delim={_lit(prepared.delimiter)}, quote='\"', escape='\"', strict_mode=true, "
+                f"store_rejects=true, rejects_table='rej_{name}', rejects_scan='rejscan_{name}', "
+                f"auto_detect=false, columns={columns})")
         except duckdb.Error as e:
             raise InputError(str(path), None, None, None, "unreadable_file",
                              f"Berkas tidak dapat dibaca sebagai CSV: {e}",
                              f"The file cannot be read as CSV: {e}") from e
+        self._number_rows(name)
+        return prepared
+
+    def _check_header(self, path: Path, header: list[str], schema: dict) -> None:
+        import difflib
+
+        seen = set()
+        for col in header:
+            if col in seen:
+                raise InputError(str(path), 1, col, None, "duplicate_column",
+                                 f"Kolom '{col}' muncul dua kali di baris judul; hapus salah satunya.",
+                                 f"The column '{col}' appears twice in the header; remove one of them.")
+            seen.add(col)
+        wanted = [f["name"] for f in schema["fields"]]
+        missing = [c for c in wanted if c not in header]
+        if missing:
+            col = missing[0]
+            unknown = [c for c in header if c not in wanted]
+            guess = difflib.get_close_matches(col, unknown, n=1, cutoff=0.0) if len(unknown) == len(missing) else \
+                difflib.get_close_matches(col, unknown, n=1, cutoff=0.5)
+            hint_id = f" Mungkin kolom '{guess[0]}' perlu diberi nama '{col}'." if guess else ""
+            hint_en = f" Perhaps the column '{guess[0]}' should be named '{col}'." if guess else ""
+            raise InputError(str(path), 1, col, None, "missing_column",
+                             f"Tambahkan kolom '{col}'.{hint_id} Kolom yang ada: {', '.join(header)}.",
+                             f"Add the column '{col}'.{hint_en} Columns found: {', '.join(header)}.")
+
+    def _number_rows(self, name: str) -> None:
+        """Give every accepted row its row number in the file (header = row 1), as Frictionless does."""
+        self.con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE rejected_{name} AS
+            SELECT line AS _row, string_agg(DISTINCT lower(replace(error_type, ' ', '_')), '; ') AS reason,
+                   any_value(csv_line) AS csv_line
+            FROM rej_{name} GROUP BY line""")
+        self.con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE raw_{name} AS
+            WITH lines AS (
+                SELECT range AS _row FROM range(2, 2 + (SELECT count(*) FROM raw_{name})
+                                                  + (SELECT count(*) FROM rejected_{name}))
+                WHERE range NOT IN (SELECT _row FROM rejected_{name})
+            ), numbered AS (SELECT _row, row_number() OVER (ORDER BY _row) AS _ord FROM lines)
+            SELECT n._row, r.* EXCLUDE (_ord) FROM raw_{name} r JOIN numbered n USING (_ord)""")
 
     def validate(self, resource: dict, qdir: Path) -> ResourceResult:
         name = resource["name"]
@@ -176,60 +273,95 @@ class Validator:
         path = self.input_dir / resource["path"]
         self._read(name, path, schema)
         result = ResourceResult(name, resource["path"])
-        flag_fields = {f["name"] for f in schema["fields"] if f.get("x-on-error") == "flag"}
-        structs = []
-        for f in schema["fields"]:
-            for rule, cond in _field_checks(f):
-                action = "flag" if f["name"] in flag_fields else "quarantine"
-                structs.append(f"CASE WHEN {cond} THEN {{'column': {_lit(f['name'])}, 'rule': {_lit(rule)}, "
-                               f"'action': {_lit(action)}}} END")
-        for fk in schema.get("foreignKeys", []):
-            col = fk["fields"][0]
-            ref, ref_col = fk["reference"]["resource"], fk["reference"]["fields"][0]
-            if f"stg_{ref}" not in self._tables():
-                continue
-            structs.append(
-                f"CASE WHEN {_q(col)} IS NOT NULL AND {_q(col)} NOT IN (SELECT {_q(ref_col)} FROM stg_{ref} "
-                f"WHERE {_q(ref_col)} IS NOT NULL) THEN {{'column': {_lit(col)}, 'rule': 'foreign_key', "
-                f"'action': 'quarantine'}} END")
+        structs = [f"CASE WHEN {cond} THEN {{'column': {_lit(col)}, 'rule': {rule}, 'action': {_lit(action)}}} END"
+                   for col, rule, cond, action in self._checks(schema)]
         checks = "list_filter([" + ", ".join(structs) + "], lambda x: x IS NOT NULL)" if structs else "[]"
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE chk_{name} AS SELECT *, {checks} AS _errors FROM raw_{name}")
-        self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE chk_{name} AS SELECT *, "
-            f"len(list_filter(_errors, lambda x: x.action = 'quarantine')) > 0 AS _quarantined, "
-            f"len(_errors) > 0 AS _flagged FROM chk_{name}")
+        self.con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE chk_{name} AS
+            WITH c AS (SELECT *, {checks} AS _errors FROM raw_{name} r)
+            SELECT *, len(list_filter(_errors, lambda x: x.action = 'quarantine')) > 0 AS _quarantined,
+                   len(_errors) > 0 AS _flagged
+            FROM c""")
         cols = [f["name"] for f in schema["fields"]]
         typed = ", ".join(typed_expr(f) for f in schema["fields"])
         self.con.execute(
             f"CREATE OR REPLACE TABLE stg_{name} AS SELECT _row, {typed}, "
-            f"list_transform(_errors, lambda x: x.rule || ':' || x.column) AS _flags FROM chk_{name} WHERE NOT _quarantined")
-        counts = self.con.execute(
-            f"SELECT count(*), count(*) FILTER (WHERE _quarantined), count(*) FILTER (WHERE _flagged AND NOT _quarantined) "
-            f"FROM chk_{name}").fetchone()
-        result.read, result.quarantined, result.flagged = counts
-        result.used = self.con.execute(f"SELECT count(*) FROM stg_{name}").fetchone()[0]
+            f"list_transform(_errors, lambda x: x.rule || ':' || x.column) AS _flags "
+            f"FROM chk_{name} WHERE NOT _quarantined")
+        used, quarantined, flagged = self.con.execute(
+            f"SELECT count(*) FILTER (WHERE NOT _quarantined), count(*) FILTER (WHERE _quarantined), "
+            f"count(*) FILTER (WHERE _flagged AND NOT _quarantined) FROM chk_{name}").fetchone()
+        rejected = self.con.execute(f"SELECT count(*) FROM rejected_{name}").fetchone()[0]
+        result.used, result.flagged = used, flagged
+        result.quarantined = quarantined + rejected
+        result.read = result.used + result.quarantined
         for rule, col, action, n in self.con.execute(
                 f"SELECT e.rule, e.column, e.action, count(*) FROM (SELECT unnest(_errors) AS e FROM chk_{name}) "
                 f"GROUP BY ALL").fetchall():
             result.errors[(rule, col)] = {"rows": n, "action": action}
-        # Quarantined rows keep every original column and their reasons, for the officer to fix.
-        qpath = qdir / f"{name}.csv"
-        if result.quarantined:
-            self.con.execute(
-                f"COPY (SELECT _row AS row_number, {', '.join(_q(c) for c in cols)}, "
-                f"array_to_string(list_transform(_errors, lambda x: x.rule || ':' || x.column), '; ') AS reasons "
-                f"FROM chk_{name} WHERE _quarantined ORDER BY _row) TO {_lit(str(qpath))} (HEADER, DELIMITER ',')")
-            for row_no, errs, *vals in self.con.execute(
-                    f"SELECT _row, _errors, * EXCLUDE (_row, _errors, _quarantined, _flagged) FROM chk_{name} "
-                    f"WHERE _quarantined ORDER BY _row LIMIT 5").fetchall():
-                values = dict(zip([c for c in self._columns(f'raw_{name}') if c != '_row'], vals))
-                e = next(x for x in errs if x["action"] == "quarantine")
-                result.examples.append(rule_message(resource["path"], row_no, e["column"],
-                                                    values.get(e["column"]), e["rule"], schema))
-        elif qpath.exists():
-            qpath.unlink()
+        for reason, n in self.con.execute(f"SELECT reason, count(*) FROM rejected_{name} GROUP BY ALL").fetchall():
+            result.errors[(_row_rule(reason), None)] = {"rows": n, "action": "quarantine"}
+        self._write_quarantine(name, resource["path"], schema, cols, qdir / f"{name}.csv", result)
         self.con.execute(f"DROP TABLE raw_{name}")
+        if name == "regions":
+            self._learn_regions()
         return result
+
+    def _checks(self, schema: dict) -> list[tuple[str, str, str, str]]:
+        """(column, rule, SQL condition true when broken, action) for the schema and domain rules."""
+        flag_fields = {f["name"] for f in schema["fields"] if f.get("x-on-error") == "flag"}
+        out = []
+        for f in schema["fields"]:
+            action = "flag" if f["name"] in flag_fields else "quarantine"
+            out += [(f["name"], _lit(rule), cond, action) for rule, cond in _field_checks(f)]
+            out += [(f["name"], rule, cond, act) for rule, cond, act in _domain_checks(f)]
+        tables = self._tables()
+        for fk in schema.get("foreignKeys", []):
+            col = fk["fields"][0]
+            ref, ref_col = fk["reference"]["resource"], fk["reference"]["fields"][0]
+            if f"stg_{ref}" in tables:
+                out.append((col, "'foreign_key'",
+                            f"{_q(col)} IS NOT NULL AND {_q(col)} NOT IN "
+                            f"(SELECT {_q(ref_col)} FROM stg_{ref} WHERE {_q(ref_col)} IS NOT NULL)", "quarantine"))
+        return out
+
+    def _write_quarantine(self, name, path, schema, cols, qpath: Path, result: ResourceResult) -> None:
+        """Quarantined rows keep every original value and their reasons, for the officer to fix (WORK only)."""
+        if not result.quarantined:
+            qpath.unlink(missing_ok=True)
+            return
+        col_list = ", ".join(_q(c) for c in cols)
+        nulls = ", ".join(f"NULL AS {_q(c)}" for c in cols)
+        self.con.execute(f"""
+            COPY (
+                SELECT _row AS row_number, {col_list},
+                       array_to_string(list_transform(list_filter(_errors, lambda x: x.action = 'quarantine'),
+                                                      lambda x: x.rule || ':' || x.column), '; ') AS reasons,
+                       NULL AS raw_line
+                FROM chk_{name} WHERE _quarantined
+                UNION ALL
+                SELECT _row, {nulls}, reason, csv_line FROM rejected_{name}
+                ORDER BY row_number
+            ) TO {_lit(str(qpath))} (HEADER, DELIMITER ',')""")
+        for row_no, errs, values in self.con.execute(
+                f"SELECT _row, _errors, to_json(struct_pack({', '.join(f'{_q(c)} := {_q(c)}' for c in cols)})) "
+                f"FROM chk_{name} WHERE _quarantined ORDER BY _row LIMIT 5").fetchall():
+            values = json.loads(values)
+            e = next(x for x in errs if x["action"] == "quarantine")
+            result.examples.append(rule_message(path, row_no, e["column"], values.get(e["column"]), e["rule"], schema))
+        for row_no, reason, line in self.con.execute(
+                f"SELECT _row, reason, csv_line FROM rejected_{name} ORDER BY _row LIMIT 3").fetchall():
+            result.examples.append(rule_message(path, row_no, None, None, _row_rule(reason), schema))
+
+    def _learn_regions(self) -> None:
+        """The region list tells which kecamatan codes NIKs and KKs of this regency may carry."""
+        self.con.execute("DELETE FROM known_kecamatan")
+        self.con.execute("INSERT INTO known_kecamatan SELECT replace(code, '.', '') FROM stg_regions "
+                         "WHERE level = 'kecamatan'")
+        if self.regency is None:
+            row = self.con.execute("SELECT min(code) FROM stg_regions WHERE level = 'kabupaten'").fetchone()
+            self.regency = row[0]
+        self.con.execute("SET VARIABLE regency_digits = ?", [(self.regency or "").replace(".", "")])
 
     def _tables(self) -> set[str]:
         return {r[0] for r in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
