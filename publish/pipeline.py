@@ -92,7 +92,7 @@ class Build:
         try:
             validator = Validator(con, self.input_dir, self.work)
             results = self._stage("validate", validator.run, lambda r: sum(x.read for x in r.values()))
-            self._check_thresholds(results)
+            check_thresholds(results, self.config, self.work)
             recipients = [n for n in results if n.startswith("recipients_")]
             con.execute("CREATE OR REPLACE VIEW stg_recipients AS " + " UNION ALL ".join(
                 f"SELECT '{n}' AS resource, * FROM stg_{n}" for n in recipients))
@@ -112,17 +112,6 @@ class Build:
             return BuildResult(final, release_id, index, self.stages)
         finally:
             con.close()
-
-    def _check_thresholds(self, results) -> None:
-        limit = float(self.config["validation"]["max_quarantined_share"])
-        min_rows = int(self.config["validation"]["min_quarantined_rows"])
-        for r in results.values():
-            if r.read and r.quarantined / r.read > limit and r.quarantined >= min_rows:
-                raise InputError(r.path, None, None, None, "quarantine_threshold",
-                                 f"{r.quarantined} dari {r.read} baris dikarantina (batas {limit:.0%}); "
-                                 f"lihat {self.work / 'quarantine' / (r.name + '.csv')}",
-                                 f"{r.quarantined} of {r.read} rows quarantined (limit {limit:.0%}); "
-                                 f"see {self.work / 'quarantine' / (r.name + '.csv')}")
 
     def _period_regency(self, con, pkg: dict) -> tuple[str, str]:
         period = pkg.get("x-period") or con.execute("SELECT max(period) FROM stg_recipients").fetchone()[0]
@@ -198,6 +187,20 @@ class Build:
             index["stages"] = [s.__dict__ for s in self.stages]
             (out / "index.json").write_text(json.dumps(index, indent=2, ensure_ascii=False) + "\n")
         return index
+
+
+def check_thresholds(results, config: dict, work: Path) -> None:
+    """Stop when a file lost too much to quarantine: the month's data is then not worth publishing."""
+    limit = float(config["validation"]["max_quarantined_share"])
+    min_rows = int(config["validation"]["min_quarantined_rows"])
+    for r in results.values():
+        if r.read and r.quarantined / r.read > limit and r.quarantined >= min_rows:
+            where = Path(work) / "quarantine" / f"{r.name}.csv"
+            raise InputError(r.path, None, None, None, "quarantine_threshold",
+                             f"{r.quarantined} dari {r.read} baris dikarantina (batas {limit:.0%}); "
+                             f"perbaiki baris di {where} lalu jalankan lagi",
+                             f"{r.quarantined} of {r.read} rows quarantined (limit {limit:.0%}); "
+                             f"fix the rows listed in {where} and run again")
 
 
 def current_release(dist: Path) -> Path | None:

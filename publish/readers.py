@@ -59,16 +59,49 @@ def prepare(source: Path, work_dir: Path, *, chunk_size: int = CHUNK) -> Prepare
         raise ValueError("old .xls workbooks are not supported: save it as .xlsx or CSV")
 
     encoding = detect_encoding(source, chunk_size)
-    if encoding == "utf-8":
+    # DuckDB's strict parser (needed to catch rows with extra cells) stops at a file that mixes
+    # CRLF and LF line ends, as files pasted together from several exports do.
+    mixed = has_mixed_newlines(source, chunk_size)
+    if encoding == "utf-8" and not mixed:
         return _prepared(source, encoding, False)
     target.parent.mkdir(parents=True, exist_ok=True)
-    if encoding == "utf-8-sig":
+    if encoding == "utf-8-sig" and not mixed:
         # DuckDB 2.0.1 skips a BOM only in simple headers: a quoted first column name that holds the
         # delimiter makes its sniffer fail, so the BOM is always stripped in a copy.
         copy_without_bom(source, target, chunk_size)
-    else:
+    elif encoding == "cp1252" and not mixed:
         cp1252_to_utf8(source, target, chunk_size)
+    else:
+        copy_normalised(source, target, encoding, chunk_size)
     return _prepared(target, encoding, True)
+
+
+def has_mixed_newlines(path: Path, chunk_size: int = CHUNK) -> bool:
+    crlf = lf = 0
+    prev_cr = False
+    with path.open("rb") as fh:
+        while chunk := fh.read(chunk_size):
+            pairs = chunk.count(b"\r\n") + (1 if prev_cr and chunk[:1] == b"\n" else 0)
+            crlf += pairs
+            lf += chunk.count(b"\n") - pairs
+            prev_cr = chunk[-1:] == b"\r"
+            if crlf and lf:
+                return True
+    return False
+
+
+def copy_normalised(source: Path, target: Path, encoding: str, chunk_size: int = CHUNK) -> None:
+    """A UTF-8 copy with every line ending as LF (and no BOM)."""
+    decoder = codecs.getincrementaldecoder("utf-8")() if encoding != "cp1252" else None
+    held = ""
+    with source.open("rb") as src, target.open("w", encoding="utf-8", newline="") as dst:
+        if encoding == "utf-8-sig":
+            src.seek(len(BOM))
+        while chunk := src.read(chunk_size):
+            text = held + (decoder.decode(chunk) if decoder else codecs.charmap_decode(chunk, "strict", _CP1252)[0])
+            held = "\r" if text.endswith("\r") else ""  # its \n may open the next chunk
+            dst.write((text[:-1] if held else text).replace("\r\n", "\n"))
+        dst.write(held)
 
 
 def _prepared(path: Path, encoding: str, converted: bool, delimiter: str | None = None) -> Prepared:

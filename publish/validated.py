@@ -98,17 +98,6 @@ def period_end(period: str) -> dt.date:
     return (dt.date(y + m // 12, m % 12 + 1, 1)) - dt.timedelta(days=1)
 
 
-def _row_rule(reason: str) -> str:
-    """DuckDB's name for a row-shape problem, in the vocabulary of the report."""
-    if "too_many_columns" in reason:
-        return "extra_cell"
-    if "missing_columns" in reason:
-        return "missing_cell"
-    if "unicode" in reason:
-        return "encoding"
-    return "malformed_row"
-
-
 def _domain_checks(f: dict) -> list[tuple[str, str, str]]:
     """Checks beyond the Table Schema, declared by `x-` properties of the field."""
     v = _q(f["name"])
@@ -255,7 +244,11 @@ class Validator:
         """Give every accepted row its row number in the file (header = row 1), as Frictionless does."""
         self.con.execute(f"""
             CREATE OR REPLACE TEMP TABLE rejected_{name} AS
-            SELECT line AS _row, string_agg(DISTINCT lower(replace(error_type, ' ', '_')), '; ') AS reason,
+            SELECT line AS _row,
+                   string_agg(DISTINCT CASE WHEN error_type ILIKE 'TOO MANY%' THEN 'extra_cell'
+                                            WHEN error_type ILIKE 'MISSING%' THEN 'missing_cell'
+                                            WHEN error_type ILIKE '%UNICODE%' THEN 'encoding'
+                                            ELSE 'malformed_row' END, '; ') AS reason,
                    any_value(csv_line) AS csv_line
             FROM rej_{name} GROUP BY line""")
         self.con.execute(f"""
@@ -300,7 +293,7 @@ class Validator:
                 f"GROUP BY ALL").fetchall():
             result.errors[(rule, col)] = {"rows": n, "action": action}
         for reason, n in self.con.execute(f"SELECT reason, count(*) FROM rejected_{name} GROUP BY ALL").fetchall():
-            result.errors[(_row_rule(reason), None)] = {"rows": n, "action": "quarantine"}
+            result.errors[(reason, None)] = {"rows": n, "action": "quarantine"}
         self._write_quarantine(name, resource["path"], schema, cols, qdir / f"{name}.csv", result)
         self.con.execute(f"DROP TABLE raw_{name}")
         if name == "regions":
@@ -351,7 +344,15 @@ class Validator:
             result.examples.append(rule_message(path, row_no, e["column"], values.get(e["column"]), e["rule"], schema))
         for row_no, reason, line in self.con.execute(
                 f"SELECT _row, reason, csv_line FROM rejected_{name} ORDER BY _row LIMIT 3").fetchall():
-            result.examples.append(rule_message(path, row_no, None, None, _row_rule(reason), schema))
+            result.examples.append(rule_message(path, row_no, None, None, reason.split('; ')[0], schema))
+
+    def row_errors(self, name: str) -> set[tuple[int, str | None, str, str]]:
+        """Every (row, column, rule, action) found in a resource, for reports and tests."""
+        out = {(r, e["column"], e["rule"], e["action"]) for r, errs in
+               self.con.execute(f"SELECT _row, _errors FROM chk_{name} WHERE _flagged").fetchall() for e in errs}
+        out |= {(r, None, reason, "quarantine") for r, reason in
+                self.con.execute(f"SELECT _row, reason FROM rejected_{name}").fetchall()}
+        return out
 
     def _learn_regions(self) -> None:
         """The region list tells which kecamatan codes NIKs and KKs of this regency may carry."""

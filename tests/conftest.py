@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from publish.pipeline import build
-from publish.synth import synthesize
+from publish.synth import Defects, synthesize
 
 PERIODS = ["2026-08", "2026-09", "2026-10"]
 SCALE = 0.03  # about 4,700 people in Sumbawa Barat: every village, every scheme, seconds to build
@@ -67,3 +67,14 @@ def server(built):
     yield url
     proc.terminate()
     proc.wait(10)
+
+
+NO_DEFECTS = Defects(nik_typo=0, nik_excel=0, nik_missing=0, name_variant=0, birth_typo=0,
+                     duplicate_listing=0, no_nik_people=0, unusable_row=0)
+
+
+@pytest.fixture(scope="session")
+def clean_package(tmp_path_factory):
+    path = tmp_path_factory.mktemp("corpus-clean")
+    synthesize("52.07", path, scale=0.01, seed=21, period="2026-10", defects=NO_DEFECTS)
+    return path
