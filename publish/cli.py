@@ -69,6 +69,8 @@ def build(input_dir, dist, work, config_path, no_site):
     for s in result.stages:
         table.add_row(s.name, f"{s.seconds:.2f}", "" if s.rows is None else f"{s.rows:,}", f"{s.peak_rss_mb:,.0f}")
     console.print(table)
+    for w in result.index.get("warnings", []):
+        console.print(f"[yellow]PERINGATAN / WARNING [{w['assertion']}]: {w['message_id']} / {w['message_en']}[/yellow]")
     q = sum(r["quarantined"] for r in result.index["rows"].values())
     console.print(f"Rows read {sum(r['read'] for r in result.index['rows'].values()):,}, "
                   f"quarantined {q:,} (see {work / 'quarantine'}). Latest -> {result.release_dir}")

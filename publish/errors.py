@@ -7,7 +7,7 @@ RULES = {
     "required": ("wajib diisi, tetapi kosong", "is required but empty"),
     "type": ("bukan {type_id} yang sah", "is not a valid {type_en}"),
     "enum": ("bukan salah satu dari: {enum}", "is not one of: {enum}"),
-    "pattern": ("tidak sesuai pola {pattern}", "does not match the pattern {pattern}"),
+    "pattern": ("tidak sesuai bentuk yang diminta (contoh: {example})", "does not have the required form (for example {example})"),
     "minimum": ("lebih kecil dari batas bawah {minimum}", "is below the minimum {minimum}"),
     "maximum": ("lebih besar dari batas atas {maximum}", "is above the maximum {maximum}"),
     "unique": ("sudah muncul di baris sebelumnya (harus unik)", "already appears in an earlier row (must be unique)"),
@@ -35,6 +35,7 @@ RULES = {
     "kk_date": ("tanggal dalam nomor KK bukan tanggal yang sah", "the date inside the KK number is not a real date"),
     "duplicate_column": ("kolom judul muncul dua kali", "a header column appears twice"),
     "missing_file": ("berkas tidak ditemukan", "file not found"),
+    "unknown_resource": ("sumber data tidak dikenal", "unknown resource"),
     "missing_resource": ("sumber data tidak disebut di datapackage.json", "resource not named in datapackage.json"),
     "missing_column": ("kolom wajib tidak ada", "required column is missing"),
     "unreadable_file": ("berkas tidak dapat dibaca", "file cannot be read"),
@@ -53,7 +54,7 @@ def _detail(rule: str, column: str | None, schema: dict | None) -> dict:
     ref = next((fk["reference"]["resource"] for fk in (schema or {}).get("foreignKeys", [])
                 if column in fk["fields"]), "")
     return {"type_id": t[0], "type_en": t[1], "enum": ", ".join(map(str, c.get("enum", []))),
-            "pattern": c.get("pattern", ""), "minimum": c.get("minimum", ""), "maximum": c.get("maximum", ""),
+            "pattern": c.get("pattern", ""), "example": f.get("example", c.get("pattern", "")), "minimum": c.get("minimum", ""), "maximum": c.get("maximum", ""),
             "reference": ref}
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from . import __version__, database, indicators, linked, protected, published, report
+from . import __version__, assertions, database, indicators, linked, protected, published, report
 from .errors import BuildError, InputError
 from .sqlfiles import run_sql
 from .validated import Validator
@@ -85,6 +85,8 @@ class Build:
                              "folder WORK tidak boleh di dalam DIST: berkas rahasia akan ikut terbit")
         self.work.mkdir(parents=True, exist_ok=True)
         (self.dist / "releases").mkdir(parents=True, exist_ok=True)
+        for stale in (self.dist / "releases").glob(".tmp-*"):
+            shutil.rmtree(stale, ignore_errors=True)  # left by a build that was killed
         pkg = json.loads((self.input_dir / "datapackage.json").read_text(encoding="utf-8")) \
             if (self.input_dir / "datapackage.json").exists() else {}
         built_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
@@ -151,6 +153,7 @@ class Build:
             return tables
 
         tables = self._stage("protect", protect, lambda t: sum(map(len, t.values())))
+        findings = self._stage("assertions", lambda: assertions.run(con, tables, previous_db, period, self.config))
         order = published.table_order(names)
         counts = self._stage("database", lambda: database.write_database(out / DB_NAME, tables, order),
                              lambda c: sum(c.values()))
@@ -174,6 +177,7 @@ class Build:
             "rows": {n: {"read": r.read, "used": r.used, "quarantined": r.quarantined} for n, r in results.items()},
             "linkage": {k: v for k, v in link_summary.items()},
             "protection": prot.as_dict(),
+            "warnings": findings,
         }
         report.write_validation_report(out, results, index)
         published.write_datapackage(out, order, index)

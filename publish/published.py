@@ -8,11 +8,10 @@ from pathlib import Path
 
 import yaml
 
-from .schemas import ROOT, output_schema
+from .schemas import ROOT, output_package, output_schema
 
 METADATA_YML = ROOT / "metadata.yml"
 DB_KEY = "bansos-terbuka"
-_FIRST = ["regions", "schemes", "commitments", "milestones"]
 SYNTHETIC_HTML = ("<p class=\"synthetic-notice\"><strong>Data sintetis</strong> — bukan data orang sungguhan. "
                   "<strong>Synthetic data</strong> — not real people.</p>")
 SUPPRESSION_HTML = ("<p>Kolom <code>*_status</code> = <code>suppressed</code>: nilai disembunyikan (kosong) untuk "
@@ -21,8 +20,9 @@ SUPPRESSION_HTML = ("<p>Kolom <code>*_status</code> = <code>suppressed</code>: n
 
 
 def table_order(names: list[str]) -> list[str]:
-    """Referenced tables first, so that foreign keys can be declared."""
-    return [n for n in _FIRST if n in names] + sorted(n for n in names if n not in _FIRST)
+    """The order of schemas/output.datapackage.json: referenced tables first, for foreign keys."""
+    order = [r["name"] for r in output_package()["resources"]]
+    return [n for n in order if n in names]
 
 
 def _site_meta() -> dict:

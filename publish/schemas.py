@@ -33,9 +33,21 @@ def output_schema(name: str) -> dict:
     return json.loads((OUTPUT_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=None)
+def input_package() -> dict:
+    """What an input package must hold (schemas/input.datapackage.json)."""
+    return json.loads((SCHEMAS_DIR / "input.datapackage.json").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=None)
+def output_package() -> dict:
+    """The published tables, in the order they are published (schemas/output.datapackage.json)."""
+    return json.loads((SCHEMAS_DIR / "output.datapackage.json").read_text(encoding="utf-8"))
+
+
 def input_names() -> list[str]:
     return sorted(p.name.removesuffix(".schema.json") for p in INPUT_DIR.glob("*.schema.json"))
 
 
 def output_names() -> list[str]:
-    return sorted(p.name.removesuffix(".schema.json") for p in OUTPUT_DIR.glob("*.schema.json"))
+    return [r["name"] for r in output_package()["resources"]]

@@ -12,20 +12,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from .errors import InputError, rule_message
-from .schemas import input_schema, schema_name_for
+from .schemas import input_package, input_schema, schema_name_for
 from .sqlfiles import run_sql
 
-# Resources the build cannot run without, and the order foreign keys need.
-REQUIRED = ["regions", "population", "welfare_families", "welfare_members", "schemes",
-            "complaints", "referrals", "social_pillars", "commitments", "milestones"]
-ORDER = ["regions", "schemes", "population", "welfare_families", "welfare_members",
-         "complaints", "referrals", "social_pillars", "commitments", "milestones"]
+# Resources the build cannot run without, in the order foreign keys need (input.datapackage.json).
+ORDER = [r["name"] for r in input_package()["resources"] if "x-pattern" not in r]
+REQUIRED = [r["name"] for r in input_package()["resources"] if r.get("x-required") and "x-pattern" not in r]
 
 _TRUE = ("true", "True", "TRUE", "1")
 _FALSE = ("false", "False", "FALSE", "0")
@@ -91,6 +90,23 @@ def _field_checks(f: dict) -> list[tuple[str, str]]:
     if c.get("unique"):
         checks.append(("unique", f"{present} AND row_number() OVER (PARTITION BY {v} ORDER BY _row) > 1"))
     return checks
+
+
+# The readers explain in English; the officer reads Indonesian first.
+_READER_REASONS_ID = {
+    "the file is empty": "berkas kosong (tidak ada baris judul)",
+    "not a valid .xlsx": "bukan buku kerja .xlsx yang sah",
+    "old .xls": "buku kerja .xls lama tidak didukung: simpan sebagai .xlsx atau CSV",
+    "the first row has no column names": "baris pertama tidak berisi nama kolom",
+    "NUL bytes": "berkas berisi byte NUL: ini berkas biner atau UTF-16, bukan CSV",
+    "BOM but is not valid UTF-8": "berkas diawali BOM UTF-8 tetapi isinya bukan UTF-8",
+    "not a readable .xlsx": "buku kerja .xlsx tidak dapat dibaca",
+    "no worksheet": "buku kerja tidak berisi lembar kerja",
+}
+
+
+def _reader_reason_id(reason: str) -> str:
+    return next((v for k, v in _READER_REASONS_ID.items() if k in reason), reason)
 
 
 def period_end(period: str) -> dt.date:
@@ -166,11 +182,19 @@ class Validator:
         res = {r["name"]: r for r in pkg.get("resources", [])}
         for name in REQUIRED:
             if name not in res:
-                raise InputError(str(pkg_path), None, None, name, "missing_resource",
+                raise InputError(str(pkg_path), None, None, None, "missing_resource",
                                  f"Tambahkan sumber data '{name}' ke datapackage.json.",
                                  f"Add the resource '{name}' to datapackage.json.")
+        pattern = next(r["x-pattern"] for r in input_package()["resources"] if "x-pattern" in r)
+        for n in res:
+            if n not in ORDER and not re.match(pattern, n):
+                raise InputError(str(pkg_path), None, None, None, "unknown_resource",
+                                 f"Sumber data '{n}' tidak dikenal: gunakan salah satu dari {', '.join(ORDER)}, "
+                                 f"atau recipients_<program> untuk daftar penerima.",
+                                 f"The resource '{n}' is not known: use one of {', '.join(ORDER)}, "
+                                 f"or recipients_<scheme> for a beneficiary list.")
         if not any(n.startswith("recipients_") for n in res):
-            raise InputError(str(pkg_path), None, None, "recipients_*", "missing_resource",
+            raise InputError(str(pkg_path), None, None, None, "missing_resource",
                              "Tambahkan minimal satu daftar penerima bernama recipients_<program>.",
                              "Add at least one beneficiary list named recipients_<scheme>.")
         ordered = [res[n] for n in ORDER] + sorted(
@@ -197,7 +221,7 @@ class Validator:
             prepared = prepare(path, self.work)
         except ValueError as e:
             raise InputError(str(path), None, None, None, "unreadable_file",
-                             f"Simpan ulang sebagai CSV (UTF-8) atau XLSX. Penyebab: {e}",
+                             f"Simpan ulang sebagai CSV (UTF-8) atau XLSX. Penyebab: {_reader_reason_id(str(e))}",
                              f"Save it again as CSV (UTF-8) or XLSX. Cause: {e}") from e
         self._check_header(path, prepared.header, schema)
         # Everything is read as text: NIK and KK must never become numbers. Rows with too many

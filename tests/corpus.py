@@ -89,6 +89,16 @@ def drop_resource(resource: str):
     return change
 
 
+def rename_resource(old: str, new: str):
+    def change(pkg: Path):
+        desc = json.loads((pkg / "datapackage.json").read_text())
+        for r in desc["resources"]:
+            if r["name"] == old:
+                r["name"] = new
+        (pkg / "datapackage.json").write_text(json.dumps(desc))
+    return change
+
+
 def to_encoding(resource: str, encoding: str, name: str):
     def change(pkg: Path):
         fields, rows = read(pkg / f"{resource}.csv")
@@ -180,6 +190,8 @@ CASES = [
     # Structural: the build stops with one clear message.
     Case("missing file", "complaints", delete_file("complaints"), ("stop", "missing_file"), None),
     Case("resource not in datapackage", "referrals", drop_resource("referrals"), ("stop", "missing_resource"), None),
+    Case("resource with an unknown name", "regions", rename_resource("recipients_bpnt", "penerima_bpnt"),
+         ("stop", "unknown_resource", "penerima_bpnt"), None),
     Case("datapackage.json broken", "regions", bad_json, ("stop", "unreadable_file"), None),
     Case("missing column", "population", drop_column("population", "birth_date"), ("stop", "missing_column"), None),
     Case("renamed column", "population", drop_column("population", "birth_date", "tgl_lahir"),

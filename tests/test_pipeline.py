@@ -99,3 +99,60 @@ def test_quarantine_threshold_stops_the_build(raw, tmp_path):
 def test_work_inside_dist_is_refused(raw, tmp_path):
     with pytest.raises(BuildError):
         build(raw["2026-10"], tmp_path / "dist", tmp_path / "dist" / "work", site=False)
+
+
+def tree_digest(path):
+    import hashlib
+
+    h = hashlib.sha256()
+    for p in sorted(path.rglob("*")):
+        h.update(str(p.relative_to(path)).encode())
+        if p.is_file():
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def test_vanished_scheme_stops_and_served_release_is_byte_for_byte_unchanged(built, raw, tmp_path):
+    dist = tmp_path / "dist"
+    shutil.copytree(built["dist"], dist, symlinks=True)
+    served = current_release(dist)
+    before = tree_digest(served), (dist / "latest").readlink()
+    bad = tmp_path / "bad"
+    shutil.copytree(raw["2026-10"], bad)
+    desc = json.loads((bad / "datapackage.json").read_text())
+    desc["x-period"] = "2026-11"
+    (bad / "datapackage.json").write_text(json.dumps(desc))
+    header = (bad / "recipients_bpnt.csv").read_text().splitlines()[0]
+    (bad / "recipients_bpnt.csv").write_text(header + "\n")
+    with pytest.raises(BuildError, match="BPNT"):
+        build(bad, dist, tmp_path / "work")
+    assert (tree_digest(served), (dist / "latest").readlink()) == before
+    assert sorted(p.name for p in (dist / "releases").iterdir()) == sorted(
+        p.name for p in (built["dist"] / "releases").iterdir())
+
+
+def test_assertion_can_be_turned_into_a_warning(built, raw, tmp_path):
+    dist = tmp_path / "dist"
+    shutil.copytree(built["dist"], dist, symlinks=True)
+    bad = tmp_path / "bad"
+    shutil.copytree(raw["2026-10"], bad)
+    desc = json.loads((bad / "datapackage.json").read_text())
+    desc["x-period"] = "2026-11"
+    (bad / "datapackage.json").write_text(json.dumps(desc))
+    header = (bad / "recipients_bpnt.csv").read_text().splitlines()[0]
+    (bad / "recipients_bpnt.csv").write_text(header + "\n")
+    cfg = tmp_path / "rules.yml"
+    cfg.write_text("assertions:\n  scheme_vanishes: warn\n")
+    result = build(bad, dist, tmp_path / "work", config_path=cfg, site=False)
+    assert any(w["assertion"] == "scheme_vanishes" and "BPNT" in w["message_en"] for w in result.index["warnings"])
+    assert current_release(dist) == result.release_dir.resolve()
+
+
+def test_stale_temporary_release_is_cleared(built, raw, tmp_path):
+    dist = tmp_path / "dist"
+    shutil.copytree(built["dist"], dist, symlinks=True)
+    stale = dist / "releases" / ".tmp-2026-10-19990101T000000Z"
+    stale.mkdir()
+    (stale / "half.db").write_bytes(b"partial")
+    build(raw["2026-10"], dist, tmp_path / "work", site=False)
+    assert not stale.exists()
