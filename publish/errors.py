@@ -42,6 +42,21 @@ RULES = {
     "quarantine_threshold": ("terlalu banyak baris dikarantina", "too many rows quarantined"),
 }
 
+# What the build does when a rule is broken (see docs: the validation page is generated from this).
+STOP_RULES = {"missing_file", "missing_resource", "unknown_resource", "missing_column", "duplicate_column",
+              "unreadable_file", "quarantine_threshold"}
+FLAG_PREFIXES = ("nik_", "kk_", "amount_rate")
+
+
+def rule_action(rule: str) -> str:
+    """stop, flag or quarantine. Schema rules on NIK and KK columns flag instead of quarantining."""
+    if rule in STOP_RULES:
+        return "stop"
+    if rule.startswith(FLAG_PREFIXES):
+        return "flag"
+    return "quarantine"
+
+
 _TYPES = {"date": ("tanggal (YYYY-MM-DD)", "date (YYYY-MM-DD)"), "integer": ("bilangan bulat", "whole number"),
           "number": ("angka", "number"), "boolean": ("nilai true/false", "true/false value"),
           "string": ("teks", "text")}

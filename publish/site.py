@@ -29,6 +29,44 @@ SAFE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 SECTIONS = {
     "tables": {"id": "Tabel data", "en": "Data tables"},
     "commitments": {"id": "Pemantauan komitmen", "en": "Commitment tracker"},
+    "quality": {"id": "Mutu data", "en": "Data quality"},
+}
+
+VALIDATION_TEXT = {
+    "id": {
+        "title": "Validasi data masukan",
+        "intro": ("Setiap baris masukan diperiksa terhadap Table Schema-nya dan aturan domain (struktur NIK/KK, "
+                  "tanggal, besaran program). Tidak ada baris yang hilang: dibaca = dipakai + dikarantina. "
+                  "Baris yang dikarantina disimpan terpisah (tidak diterbitkan) beserta alasannya agar dapat diperbaiki."),
+        "files": "Baris per berkas pada rilis ini",
+        "file_head": ("Berkas", "Dibaca", "Dipakai", "Dikarantina", "Ditandai"),
+        "broken": "Aturan yang dilanggar pada rilis ini",
+        "broken_head": ("Berkas", "Kolom", "Aturan", "Baris", "Tindakan"),
+        "none": "Tidak ada.",
+        "rules": "Daftar aturan",
+        "rules_head": ("Kode", "Arti", "Tindakan"),
+        "actions": {"stop": "build berhenti", "quarantine": "baris dikarantina",
+                    "flag": "baris dipakai dan ditandai"},
+        "warnings": "Peringatan pemeriksaan data",
+        "flag_note": "Aturan skema pada kolom NIK dan KK menandai baris (tidak mengarantina): NIK yang rusak justru diukur indikator.",
+    },
+    "en": {
+        "title": "Validation of the input data",
+        "intro": ("Every input row is checked against its Table Schema and the domain rules (NIK/KK structure, "
+                  "dates, scheme rates). No row is lost: read = used + quarantined. Quarantined rows are kept "
+                  "apart (never published) with their reasons so that they can be fixed."),
+        "files": "Rows per file in this release",
+        "file_head": ("File", "Read", "Used", "Quarantined", "Flagged"),
+        "broken": "Rules broken in this release",
+        "broken_head": ("File", "Column", "Rule", "Rows", "Action"),
+        "none": "None.",
+        "rules": "The rules",
+        "rules_head": ("Code", "Meaning", "Action"),
+        "actions": {"stop": "the build stops", "quarantine": "the row is quarantined",
+                    "flag": "the row is used and flagged"},
+        "warnings": "Data assertion warnings",
+        "flag_note": "Schema rules on the NIK and KK columns flag the row instead of quarantining it: a broken NIK is what the indicators measure.",
+    },
 }
 
 TEXT = {
@@ -144,10 +182,12 @@ def build_site(release_dir: Path, work_dir: Path, repo_root: Path | None = None)
     write_table_pages(docs, schemas, index)
     commitments = read_commitments(release_dir / index.get("database", "bansos-terbuka.db"))
     write_commitment_pages(docs, commitments, period_end(index["period"]))
+    write_validation_pages(docs, release_dir, index)
     extend_config(src / "mkdocs.yml", {
         "tables": ["tables/index.md"] + [f"tables/{name}.md" for name in schemas],
         "commitments": ["commitments/index.md"]
         + [f"commitments/{c.row['commitment_id']}.md" for c in commitments],
+        "quality": ["validation.md"],
     })
     return run_mkdocs(src / "mkdocs.yml", (release_dir / "site").resolve())
 
@@ -395,6 +435,38 @@ def milestones_section(milestones: list[dict], end: date, lang: str) -> str:
 
 
 # --- config and build -------------------------------------------------------------
+
+
+def write_validation_pages(docs: Path, release_dir: Path, index: dict) -> None:
+    """The validation page: this release's row accounting and the catalogue of rules."""
+    from .errors import RULES, rule_action
+
+    report_path = release_dir / "validation-report.json"
+    report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else {"files": []}
+    for lang in LANGS:
+        t = VALIDATION_TEXT[lang]
+        files = [tuple(map(cell, (f["path"], f["read"], f["used"], f["quarantined"], f["flagged"])))
+                 for f in report["files"]]
+        broken = [tuple(map(cell, (f["path"], e["column"] or "", e["rule"], e["rows"],
+                                   t["actions"].get(e["action"], e["action"]))))
+                  for f in report["files"] for e in f["errors"]]
+        rules = [(f"`{code}`", cell(texts[0 if lang == "id" else 1].format_map(_Blank())),
+                  t["actions"][rule_action(code)]) for code, texts in sorted(RULES.items())]
+        parts = [f"# {t['title']}", "", t["intro"], "", release_line(index, lang), "",
+                 f"## {t['files']}", "", table(t["file_head"], files) if files else t["none"], "",
+                 f"## {t['broken']}", "", table(t["broken_head"], broken) if broken else t["none"], ""]
+        warnings = index.get("warnings") or []
+        if warnings:
+            parts += [f"## {t['warnings']}", ""] + [f"- `{w['assertion']}`: {text(w['message_' + lang])}" for w in warnings] + [""]
+        parts += [f"## {t['rules']}", "", t["flag_note"], "", table(t["rules_head"], rules), ""]
+        write_page(docs, "validation", lang, "\n".join(parts))
+
+
+class _Blank(dict):
+    """Leave the {placeholders} of a rule text visible as '…' in the catalogue."""
+
+    def __missing__(self, key):
+        return "…"
 
 
 def extend_config(config_path: Path, sections: dict[str, list[str]]) -> None:

@@ -50,3 +50,14 @@ def test_docs_served_and_linked_both_ways(server):
 def test_no_write_paths(server):
     r = httpx.post(f"{server}/bansos-terbuka/-/create", json={})
     assert r.status_code in (403, 404, 405)
+
+
+def test_validation_page_counts_every_file(server, built):
+    import json
+
+    report = json.loads((built["release"] / "validation-report.json").read_text())
+    for lang in ("", "en/"):
+        page = httpx.get(f"{server}/docs/{lang}validation.html").text
+        for f in report["files"]:
+            assert f["path"] in page
+        assert "nik_excel" in page and "quarantine_threshold" in page
