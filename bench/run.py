@@ -29,6 +29,17 @@ HERE = Path(__file__).parent
 RESULTS = HERE / "results.json"
 
 
+def synth_version() -> str:
+    """A cache key for synthetic inputs: they are made again when the generator changes."""
+    import hashlib
+
+    pkg = HERE.parent / "publish"
+    h = hashlib.sha256()
+    for p in [pkg / "synth.py", pkg / "nik.py", *sorted((pkg / "data").glob("*.csv"))]:
+        h.update(p.read_bytes())
+    return h.hexdigest()[:10]
+
+
 def machine() -> dict:
     cpu = ""
     try:
@@ -67,7 +78,7 @@ def bench_validation(console: Console, regency: str, scale: float, seed: int, pe
 
     from publish.validated import Validator
 
-    raw = HERE / "work" / f"{regency}-{scale}-{seed}-{period}" / "raw"
+    raw = HERE / "work" / f"{regency}-{scale}-{seed}-{period}-{synth_version()}" / "raw"
     t = time.perf_counter()
     if not (raw / "datapackage.json").exists():
         console.print(f"synthesising {regency} at scale {scale} (once, cached in {raw}) ...")
@@ -98,7 +109,7 @@ def main() -> None:
     ap.add_argument("--no-brebes", action="store_true", help="skip the Brebes-scale validation run")
     args = ap.parse_args()
     console = Console()
-    root = HERE / "work" / f"{args.regency}-{args.scale}-{args.seed}-{args.period}"
+    root = HERE / "work" / f"{args.regency}-{args.scale}-{args.seed}-{args.period}-{synth_version()}"
     raw = root / "raw"
     t = time.perf_counter()
     if not (raw / "datapackage.json").exists():

@@ -42,7 +42,7 @@ def population_reconciles(con, tables, previous_db, period, cfg):
         "SELECT substr(desa_code, 1, 8), count(*) FROM stg_population "
         "WHERE status = 'alive' AND desa_code IN (SELECT code FROM villages) GROUP BY 1").fetchall())
     published = dict(con.execute(
-        "SELECT kecamatan_code, sum(residents) FROM ind_population_by_desa GROUP BY 1").fetchall())
+        "SELECT region_code, residents FROM ind_population_by_region WHERE level = 'kecamatan'").fetchall())
     for kec in sorted(set(register) | set(published)):
         a, b = register.get(kec, 0), published.get(kec, 0)
         if a != b:
@@ -57,7 +57,7 @@ def register_within_population(con, tables, previous_db, period, cfg):
         WITH dtks AS (
             SELECT substr(f.desa_code, 1, 8) AS kec, count(*) AS n
             FROM stg_welfare_members m JOIN stg_welfare_families f USING (family_id) GROUP BY 1),
-        pop AS (SELECT kecamatan_code AS kec, sum(residents) AS n FROM ind_population_by_desa GROUP BY 1)
+        pop AS (SELECT region_code AS kec, residents AS n FROM ind_population_by_region WHERE level = 'kecamatan')
         SELECT dtks.kec, dtks.n, coalesce(pop.n, 0) FROM dtks LEFT JOIN pop USING (kec)
         WHERE dtks.n > coalesce(pop.n, 0) * (1 + ?) ORDER BY 1""", [tolerance]).fetchall()
     for kec, members, residents in rows:
@@ -70,7 +70,7 @@ def _previous_period_rows(previous_db: Path | None, sql: str, period: str) -> li
         return []
     con = sqlite3.connect(f"file:{previous_db}?mode=ro", uri=True)
     try:
-        (last,) = con.execute("SELECT max(period) FROM recipients_by_desa_scheme WHERE period < ?", [period]).fetchone()
+        (last,) = con.execute("SELECT max(period) FROM recipients_by_region_scheme WHERE period < ?", [period]).fetchone()
         return con.execute(sql, [last]).fetchall() if last else []
     except sqlite3.Error:
         return []
@@ -82,10 +82,11 @@ def scheme_vanishes(con, tables, previous_db, period, cfg):
     """A recurring scheme that had recipients last period and has none now."""
     before = {code for code, n, hidden in _previous_period_rows(previous_db, """
         SELECT r.scheme_code, sum(r.recipients), sum(r.recipients_status = 'suppressed')
-        FROM recipients_by_desa_scheme r JOIN schemes s USING (scheme_code)
-        WHERE r.period = ? AND s.payment_frequency IN ('monthly', 'quarterly') GROUP BY 1""", period)
+        FROM recipients_by_region_scheme r JOIN schemes s USING (scheme_code)
+        WHERE r.period = ? AND r.level = 'desa' AND s.payment_frequency IN ('monthly', 'quarterly') GROUP BY 1""", period)
         if (n or 0) > 0 or hidden}
-    now = dict(con.execute("SELECT scheme_code, sum(recipients) FROM ind_recipients_by_desa_scheme GROUP BY 1").fetchall())
+    now = dict(con.execute("SELECT scheme_code, sum(recipients) FROM ind_recipients_by_region_scheme "
+                           "WHERE level = 'desa' GROUP BY 1").fetchall())
     for code in sorted(before):
         if not now.get(code):
             yield (f"program {code} punya penerima pada periode lalu tetapi tidak ada sekarang: periksa daftarnya",
@@ -95,10 +96,11 @@ def scheme_vanishes(con, tables, previous_db, period, cfg):
 def change_within_bounds(con, tables, previous_db, period, cfg):
     """Regency totals of published counts that moved more than `max_change` since the last period."""
     limit = float(cfg.get("max_change", 0.25))
-    measures = {"population_by_desa": "residents", "recipients_by_desa_scheme": "recipients"}
+    measures = {"population_by_region": "residents", "recipients_by_region_scheme": "recipients"}
     for table, measure in measures.items():
-        prev = dict(_previous_period_rows(previous_db, f"SELECT 'all', sum({measure}) FROM {table} WHERE period = ?", period))
-        cur = sum(r[measure] or 0 for r in tables.get(table, []) if r.get("period") == period)
+        prev = dict(_previous_period_rows(
+            previous_db, f"SELECT 'all', sum({measure}) FROM {table} WHERE period = ? AND level = 'desa'", period))
+        cur = sum(r[measure] or 0 for r in tables.get(table, []) if r.get("period") == period and r["level"] == "desa")
         before = prev.get("all")
         if before and abs(cur / before - 1) > limit:
             yield (f"{table}.{measure}: total berubah dari {before} menjadi {cur} ({cur / before - 1:+.0%})",

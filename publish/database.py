@@ -45,7 +45,7 @@ def write_database(db_path: Path, tables: dict[str, list[dict]], order: list[str
         table.create(columns(name), pk=tuple(schema["primaryKey"]) if len(schema["primaryKey"]) > 1
                      else schema["primaryKey"][0], foreign_keys=fks)
         table.insert_all(tables[name], batch_size=5000)
-        for col in {c for c, *_ in fks} | ({"period"} & set(columns(name))):
+        for col in {c for c, *_ in fks} | ({"period", "level"} & set(columns(name))):
             table.create_index([col], if_not_exists=True)
         counts[name] = table.count
     db.vacuum()

@@ -148,7 +148,8 @@ class Build:
                 cur = con.execute(f"SELECT * FROM ind_{name}")
                 cols = [d[0] for d in cur.description]
                 rows = [dict(zip(cols, r)) for r in cur.fetchall()]
-                tables[name] = protected.protect_table(name, rows, k, prot)
+                tables[name] = protected.protect_table(
+                    name, rows, k, prot, int(self.config["protection"]["min_median_count"]))
                 tables[name] = database.carried_rows(previous_db, name, period) + tables[name]
             return tables
 

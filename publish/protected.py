@@ -1,22 +1,30 @@
 """Stage 4: protected aggregates, the only thing that leaves the build.
 
-Every measure in an output schema says how it is protected (`"protection": "count" | "sum" | "none"`).
-Primary suppression hides counts from 1 to `max_small_count` (zeros are published); a sum is hidden
-with any hidden count of its row. Within a row, a total and its parts (`x-additive`) never leave a
-single hidden cell that subtraction would reveal. Every hidden cell looks the same: NULL in the
-measure and "suppressed" in `<measure>_status`.
+Every measure in an output schema says how it is protected (`"protection"`):
+- `count`: people or families; counts from 1 to `max_small_count` are hidden (zeros are published);
+- `sum`: rupiah; hidden together with its count (`x-count`), since for a fixed-amount scheme the
+  sum reveals the count;
+- `median`: published only when its count (`x-count`) is at least `min_median_count`;
+- `none`: counts of workers, not of beneficiaries.
+Secondary suppression then hides more cells until no hidden cell can be recovered by subtraction
+from a published total: within a row (a total and its parts, `x-additive`) and across levels (a
+kecamatan is the sum of its villages, the kabupaten of its kecamatan). Inner cells are hidden
+rather than totals, the smallest first. Every hidden cell looks the same: NULL in the measure and
+"suppressed" in `<measure>_status`.
 
-Secondary suppression across tables and levels, and the linear-programming audit, are issue #5;
-they plug in after `protect_table`.
+The linear-programming audit across all published tables is issue #5; it plugs in after `protect`.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .schemas import output_schema
 
 PUBLISHED, SUPPRESSED = "published", "suppressed"
+_KEYS = {"period", "level", "region_code", "parent_code"}
+_UP = {"desa": "kecamatan", "kecamatan": "kabupaten"}
 
 
 @dataclass
@@ -29,68 +37,105 @@ class ProtectionReport:
 
     def as_dict(self) -> dict:
         return {"cells": self.cells, "suppressed": self.suppressed, "primary": self.primary,
-                "secondary": self.secondary, "suppressed_share": round(self.suppressed / self.cells, 4) if self.cells else 0,
+                "secondary": self.secondary,
+                "suppressed_share": round(self.suppressed / self.cells, 4) if self.cells else 0,
                 "tables": self.tables}
 
 
-def measures(schema: dict, kind: str | None = None) -> list[str]:
-    return [f["name"] for f in schema["fields"]
-            if f.get("protection") in (("count", "sum") if kind is None else (kind,))]
+def measures(schema: dict, kinds=("count", "sum", "median")) -> list[str]:
+    return [f["name"] for f in schema["fields"] if f.get("protection") in kinds]
 
 
-def protect_table(name: str, rows: list[dict], max_small: int, report: ProtectionReport) -> list[dict]:
+def protect_table(name: str, rows: list[dict], max_small: int, report: ProtectionReport,
+                  min_median_count: int = 5) -> list[dict]:
     """Rows in output-schema column order, with hidden cells set to None and their status columns."""
     schema = output_schema(name)
-    counts, sums = measures(schema, "count"), measures(schema, "sum")
-    additive = schema.get("x-additive", {})
+    fields = {f["name"]: f for f in schema["fields"]}
+    counts, sums, medians = (measures(schema, (k,)) for k in ("count", "sum", "median"))
+    additive_measures = counts + sums  # medians are not sums of anything
+    hidden: set[tuple[int, str]] = set()
+    for i, row in enumerate(rows):
+        hidden |= {(i, m) for m in counts if row[m] is not None and 1 <= row[m] <= max_small}
+    primary = len(hidden)
+
+    dims = [k for k in schema["primaryKey"] if k not in _KEYS]
+    groups = _hierarchy(rows, dims) if "x-levels" in schema else []
+    while True:
+        before = len(hidden)
+        for i, row in enumerate(rows):
+            hidden |= _additive_secondary(i, row, hidden, schema.get("x-additive", {}))
+            for m in sums + medians:
+                count = fields[m].get("x-count")
+                if (i, count) in hidden or (m in medians and (row[count] or 0) < min_median_count):
+                    hidden.add((i, m))
+        for parent, children in groups:
+            for m in additive_measures:
+                hidden |= _hierarchy_secondary(rows, parent, children, m, hidden)
+        if len(hidden) == before:
+            break
+
     order = [f["name"] for f in schema["fields"]]
     out = []
-    t = {"cells": 0, "suppressed": 0}
-    for row in rows:
-        hidden = {m for m in counts if row[m] is not None and 1 <= row[m] <= max_small}
-        primary = len(hidden)
-        hidden |= _additive_secondary(row, hidden, additive)
-        if hidden:
-            # A sum beside a hidden count would reveal it for fixed-amount schemes.
-            hidden |= set(sums)
+    for i, row in enumerate(rows):
         new = dict(row)
-        for m in counts + sums:
-            new[f"{m}_status"] = SUPPRESSED if m in hidden else PUBLISHED
-            if m in hidden:
+        for m in counts + sums + medians:
+            new[f"{m}_status"] = SUPPRESSED if (i, m) in hidden else PUBLISHED
+            if (i, m) in hidden:
                 new[m] = None
         out.append({c: new.get(c) for c in order})
-        n_measures = len(counts) + len(sums)
-        t["cells"] += n_measures
-        t["suppressed"] += len(hidden)
-        report.primary += primary
-        report.secondary += len(hidden) - primary
-    report.cells += t["cells"]
-    report.suppressed += t["suppressed"]
-    report.tables[name] = t
+    cells = len(rows) * len(counts + sums + medians)
+    report.cells += cells
+    report.suppressed += len(hidden)
+    report.primary += primary
+    report.secondary += len(hidden) - primary
+    report.tables[name] = {"cells": cells, "suppressed": len(hidden), "primary": primary}
     return out
 
 
-def _additive_secondary(row: dict, hidden: set[str], additive: dict) -> set[str]:
-    """More cells to hide so that no hidden cell equals a published total minus published parts."""
-    extra: set[str] = set()
+def _hierarchy(rows: list[dict], dims: list[str]) -> list[tuple[int, list[int]]]:
+    """(parent row, child rows) for every kecamatan and kabupaten row of a table."""
+    index = {(r["period"], r["level"], r["region_code"], *(r[d] for d in dims)): i for i, r in enumerate(rows)}
+    children = defaultdict(list)
+    for i, r in enumerate(rows):
+        up = _UP.get(r["level"])
+        if up:
+            parent = index.get((r["period"], up, r["parent_code"], *(r[d] for d in dims)))
+            if parent is not None:
+                children[parent].append(i)
+    return list(children.items())
+
+
+def _lone(hidden_parts: int, total_hidden: bool) -> bool:
+    """True when subtraction would reveal a hidden cell."""
+    return (not total_hidden and hidden_parts == 1) or (total_hidden and hidden_parts == 0)
+
+
+def _hierarchy_secondary(rows, parent: int, children: list[int], m: str, hidden: set) -> set:
+    extra: set = set()
+    while True:
+        h = hidden | extra
+        n_hidden = sum((c, m) in h for c in children)
+        if not _lone(n_hidden, (parent, m) in h):
+            return extra
+        # Hide the smallest other non-zero child: it costs the least information.
+        candidates = sorted((rows[c][m], c) for c in children if (c, m) not in h and rows[c][m])
+        if not candidates:
+            extra.add((parent, m))
+            return extra
+        extra.add((candidates[0][1], m))
+
+
+def _additive_secondary(i: int, row: dict, hidden: set, additive: dict) -> set:
+    extra: set = set()
     for total, parts in additive.items():
         while True:
             h = hidden | extra
-            hidden_parts = [p for p in parts if p in h]
-            lone_part = total not in h and len(hidden_parts) == 1
-            lone_total = total in h and not hidden_parts
-            if not (lone_part or lone_total):
+            n_hidden = sum((i, p) in h for p in parts)
+            if not _lone(n_hidden, (i, total) in h):
                 break
-            # Hide the smallest other non-zero part: it costs the least information.
-            candidates = sorted((row[p], p) for p in parts if p not in h and row[p])
+            candidates = sorted((row[p], p) for p in parts if (i, p) not in h and row[p])
             if not candidates:
-                extra.add(total)
+                extra.add((i, total))
                 break
-            extra.add(candidates[0][1])
+            extra.add((i, candidates[0][1]))
     return extra
-
-
-def unprotected_tables() -> set[str]:
-    """Tables without any protected measure (reference data: regions, schemes, commitments)."""
-    from .schemas import output_names
-    return {n for n in output_names() if not measures(output_schema(n))}

@@ -7,18 +7,18 @@ import httpx
 
 
 def test_table_as_html_json_csv(server):
-    html = httpx.get(f"{server}/bansos-terbuka/recipients_by_desa_scheme")
+    html = httpx.get(f"{server}/bansos-terbuka/recipients_by_region_scheme")
     assert html.status_code == 200
     assert "Data sintetis" in html.text and "Synthetic data" in html.text
-    assert "Penerima per desa dan program" in html.text
+    assert "Penerima per wilayah dan program" in html.text
 
-    data = httpx.get(f"{server}/bansos-terbuka/recipients_by_desa_scheme.json",
-                     params={"_shape": "array", "scheme_code": "PBI_JK", "period": "2026-10", "_size": "max"}).json()
+    data = httpx.get(f"{server}/bansos-terbuka/recipients_by_region_scheme.json",
+                     params={"_shape": "array", "scheme_code": "PBI_JK", "period": "2026-10", "level": "desa", "_size": "max"}).json()
     assert data and all(r["scheme_code"] == "PBI_JK" for r in data)
     assert {r["recipients_status"] for r in data} <= {"published", "suppressed"}
     assert all((r["recipients"] is None) == (r["recipients_status"] == "suppressed") for r in data)
 
-    text = httpx.get(f"{server}/bansos-terbuka/nik_status_by_desa.csv", params={"_size": "max"}).text
+    text = httpx.get(f"{server}/bansos-terbuka/nik_status_by_region.csv", params={"_size": "max"}).text
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows and "matched_active" in rows[0]
 
@@ -26,7 +26,7 @@ def test_table_as_html_json_csv(server):
 def test_required_tables_are_served(server):
     tables = httpx.get(f"{server}/bansos-terbuka.json").json()["tables"]
     names = {t["name"] for t in tables}
-    assert {"population_by_desa", "recipients_by_desa_scheme", "nik_status_by_desa", "complaints_by_kecamatan"} <= names
+    assert {"population_by_region", "recipients_by_region_scheme", "nik_status_by_region", "complaints_by_region"} <= names
 
 
 def test_every_table_has_licence_source_and_column_descriptions(server):
@@ -42,9 +42,9 @@ def test_docs_served_and_linked_both_ways(server):
     assert "/bansos-terbuka" in r.text
     en = httpx.get(f"{server}/docs/en/index.html")
     assert en.status_code == 200
-    page = httpx.get(f"{server}/bansos-terbuka/population_by_desa").text
+    page = httpx.get(f"{server}/bansos-terbuka/population_by_region").text
     assert "/docs/" in page
-    assert httpx.get(f"{server}/docs/tables/population_by_desa.html").status_code == 200
+    assert httpx.get(f"{server}/docs/tables/population_by_region.html").status_code == 200
 
 
 def test_no_write_paths(server):
@@ -61,3 +61,10 @@ def test_validation_page_counts_every_file(server, built):
         for f in report["files"]:
             assert f["path"] in page
         assert "nik_excel" in page and "quarantine_threshold" in page
+
+
+def test_every_level_is_served(server):
+    for level in ("desa", "kecamatan", "kabupaten"):
+        rows = httpx.get(f"{server}/bansos-terbuka/complaints_by_region.json",
+                         params={"_shape": "array", "level": level, "period": "2026-10"}).json()
+        assert rows, level

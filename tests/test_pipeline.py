@@ -48,7 +48,7 @@ def test_csv_equals_database(built):
 
 def test_three_periods_carried_into_the_latest_release(built):
     con = sqlite3.connect(built["release"] / DB_NAME)
-    periods = [p for (p,) in con.execute("SELECT DISTINCT period FROM population_by_desa ORDER BY 1")]
+    periods = [p for (p,) in con.execute("SELECT DISTINCT period FROM population_by_region ORDER BY 1")]
     assert periods == ["2026-08", "2026-09", "2026-10"]
     assert json.loads((built["release"] / "index.json").read_text())["periods"] == periods
 

@@ -99,7 +99,7 @@ def test_table_page_content(site):
 
 
 def test_suppression_explained(site):
-    html = read(site, "en/tables/complaints_by_kecamatan.html")
+    html = read(site, "en/tables/complaints_by_region.html")
     assert "suppressed" in html and "protect small groups" in html
 
 

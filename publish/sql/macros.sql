@@ -43,3 +43,7 @@ CREATE OR REPLACE MACRO kk_structure(n) AS CASE
     WHEN substr(n, 13, 4) = '0000' THEN 'serial'
     WHEN try_strptime(substr(n, 7, 6), '%d%m%y') IS NULL THEN 'date'
     ELSE 'ok' END;
+
+-- Age in whole years on a date.
+CREATE OR REPLACE MACRO age_at(birth, on_date) AS
+    date_diff('year', birth, on_date) - (strftime(birth, '%m%d') > strftime(on_date, '%m%d'))::INT;

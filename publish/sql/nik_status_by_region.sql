@@ -1,5 +1,5 @@
-CREATE OR REPLACE TABLE ind_nik_status_by_desa AS
-SELECT getvariable('period') AS period, v.code AS desa_code, v.kecamatan_code,
+CREATE OR REPLACE TABLE fact_nik_status_by_region AS
+SELECT getvariable('period') AS period, v.code AS desa_code,
        count(s.record_id) AS records,
        count(s.record_id) FILTER (WHERE s.nik_status = 'matched_active') AS matched_active,
        count(s.record_id) FILTER (WHERE s.nik_status = 'mismatch') AS mismatch,

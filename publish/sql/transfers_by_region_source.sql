@@ -1,0 +1,31 @@
+-- Money by budget source: to everyone listed, and to poor families (desil 1..max_desil).
+CREATE OR REPLACE TABLE fact_transfers_by_region_source AS
+WITH per_person AS (
+    SELECT budget_source, person_key, min(desa_code) AS desa_code, sum(amount_rp) AS amount_rp
+    FROM recipient_scheme_people GROUP BY budget_source, person_key
+), poor_rows AS (
+    -- A row reaches a poor family through the person's register family or the family card.
+    SELECT r.resource, r.record_id, r.budget_source, r.amount_rp, p.family_id, p.desa_code
+    FROM recipient_people r JOIN poor_families p ON p.family_id = r.dtks_family_id
+    UNION
+    SELECT r.resource, r.record_id, r.budget_source, r.amount_rp, p.family_id, p.desa_code
+    FROM recipient_people r JOIN poor_families p ON p.kk = r.family_key
+), poor_paid AS (
+    SELECT budget_source, family_id, any_value(desa_code) AS desa_code, sum(amount_rp) AS amount_rp
+    FROM (SELECT DISTINCT ON (resource, record_id) * FROM poor_rows) GROUP BY budget_source, family_id
+), sources AS (SELECT DISTINCT budget_source FROM stg_schemes),
+people AS (
+    SELECT desa_code, budget_source, count(*) AS recipients, sum(amount_rp) AS amount_rp
+    FROM per_person GROUP BY ALL
+), poor AS (
+    SELECT desa_code, budget_source, count(*) AS poor_families_reached, sum(amount_rp) AS amount_rp_poor
+    FROM poor_paid GROUP BY ALL
+)
+SELECT getvariable('period') AS period, v.code AS desa_code, s.budget_source,
+       coalesce(pe.recipients, 0) AS recipients, coalesce(pe.amount_rp, 0) AS amount_rp,
+       coalesce(po.poor_families_reached, 0) AS poor_families_reached,
+       coalesce(po.amount_rp_poor, 0) AS amount_rp_poor
+FROM villages v
+CROSS JOIN sources s
+LEFT JOIN people pe ON pe.desa_code = v.code AND pe.budget_source = s.budget_source
+LEFT JOIN poor po ON po.desa_code = v.code AND po.budget_source = s.budget_source;
