@@ -23,12 +23,15 @@ def cli():
 @click.option("--period", default="2026-10", show_default=True, help="Data period YYYY-MM.")
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Folder to write the raw data package to.")
 @click.option("--regions", type=click.Path(exists=True, path_type=Path), help="Own region list (code,level,parent_code,name).")
-def synth(regency, scale, seed, period, out, regions):
+@click.option("--defect-scale", type=float, default=1.0, show_default=True,
+              help="Multiply every planted defect rate (2.0 = twice as messy).")
+def synth(regency, scale, seed, period, out, regions, defect_scale):
     """Write a SYNTHETIC raw input data package for one regency and period."""
-    from .synth import synthesize
+    from .synth import scaled_defects, synthesize
 
     try:
-        pkg = synthesize(regency, out, scale=scale, seed=seed, period=period, regions_csv=regions)
+        pkg = synthesize(regency, out, scale=scale, seed=seed, period=period, regions_csv=regions,
+                         defects=scaled_defects(defect_scale))
     except ValueError as e:
         raise click.ClickException(str(e))
     click.echo(f"Synthetic data package written to {out} ({len(pkg['resources'])} resources, period {period}).")

@@ -19,9 +19,8 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from . import __version__, assertions, database, indicators, linked, protected, published, report
+from . import __version__, assertions, catalogue, database, indicators, linked, protected, published, report, unified
 from .errors import BuildError, InputError
-from .sqlfiles import run_sql
 from .validated import Validator
 
 DB_NAME = "bansos-terbuka.db"
@@ -95,9 +94,7 @@ class Build:
             validator = Validator(con, self.input_dir, self.work)
             results = self._stage("validate", validator.run, lambda r: sum(x.read for x in r.values()))
             check_thresholds(results, self.config, self.work)
-            recipients = [n for n in results if n.startswith("recipients_")]
-            con.execute("CREATE OR REPLACE VIEW stg_recipients AS " + " UNION ALL ".join(
-                f"SELECT '{n}' AS resource, * FROM stg_{n}" for n in recipients))
+            unified.recipients_view(con, results)
             period, regency = self._period_regency(con, pkg)
             release_id = f"{period}-{built_at:%Y%m%dT%H%M%SZ}"
             tmp = self.dist / "releases" / f".tmp-{release_id}"
@@ -122,19 +119,17 @@ class Build:
         return period, regency
 
     def _build_release(self, con, results, period, regency, release_id, built_at, out: Path, pkg) -> dict:
-        con.execute("SET VARIABLE mismatch_name_similarity = ?",
-                    [float(self.config["linkage"].get("mismatch_name_similarity", 0.9))])
-
-        def unify():
-            run_sql(con, "macros")
-            run_sql(con, "person_records")
-            run_sql(con, "nik_status")
-            return con.execute("SELECT count(*) FROM person_records").fetchone()[0]
-
-        self._stage("unify", unify, lambda n: n)
+        self._stage("unify", lambda: unified.unify(
+            con, self.config["linkage"]["mismatch_name_similarity"]), lambda n: n)
         link_summary = self._stage("link", lambda: linked.link(
             con, self.work, float(self.config["linkage"]["match_probability"])), lambda s: s["records"])
-        linked.write_linked_records(con, self.work)
+        linked_csv = linked.write_linked_records(con, self.work)
+        truth = self.input_dir / "truth" / "record_person.csv"
+        if truth.exists():  # synthetic input: say how well the linkage did against the planted truth
+            from .accuracy import pairwise
+
+            acc = pairwise(self.input_dir, linked_csv)
+            link_summary["accuracy"] = {k: round(acc[k], 5) for k in ("precision", "recall")}
         names = self._stage("indicators", lambda: indicators.compute(con, period, regency, self.config))
 
         prot = protected.ProtectionReport()
@@ -150,12 +145,16 @@ class Build:
                 rows = [dict(zip(cols, r)) for r in cur.fetchall()]
                 tables[name] = protected.protect_table(
                     name, rows, k, prot, int(self.config["protection"]["min_median_count"]))
+            # Indicators are quotients of the protected counts: computed after protection, never before.
+            tables["indicators"] = catalogue.catalogue_rows()
+            tables["indicator_values"] = catalogue.values(tables, period)
+            for name in tables:
                 tables[name] = database.carried_rows(previous_db, name, period) + tables[name]
             return tables
 
         tables = self._stage("protect", protect, lambda t: sum(map(len, t.values())))
         findings = self._stage("assertions", lambda: assertions.run(con, tables, previous_db, period, self.config))
-        order = published.table_order(names)
+        order = published.table_order(list(tables))
         counts = self._stage("database", lambda: database.write_database(out / DB_NAME, tables, order),
                              lambda c: sum(c.values()))
 

@@ -49,6 +49,15 @@ class Defects:
         "RTLH": 0.01, "SERAGAM": 1.0, "PROKUS": 0.02})
 
 
+def scaled_defects(factor: float) -> Defects:
+    """The default defect rates multiplied by `factor` (coverage and exclusion unchanged)."""
+    d = Defects()
+    for name in ("nik_typo", "nik_excel", "nik_missing", "name_variant", "birth_typo", "duplicate_listing",
+                 "inclusion_error", "forbidden_combination", "no_nik_people", "unusable_row"):
+        setattr(d, name, getattr(d, name) * factor)
+    return d
+
+
 @dataclass
 class Person:
     person_id: str

@@ -68,3 +68,23 @@ def test_every_level_is_served(server):
         rows = httpx.get(f"{server}/bansos-terbuka/complaints_by_region.json",
                          params={"_shape": "array", "level": level, "period": "2026-10"}).json()
         assert rows, level
+
+
+def test_indicator_values_are_quotients_of_published_counts(server):
+    rows = httpx.get(f"{server}/bansos-terbuka/indicator_values.json",
+                     params={"_shape": "array", "indicator_id": "nik_match_rate", "level": "kabupaten"}).json()
+    assert rows
+    for r in rows:
+        if r["status"] == "published":
+            assert abs(r["value"] - 100 * r["numerator"] / r["denominator"]) < 0.01
+    kab = httpx.get(f"{server}/bansos-terbuka/nik_status_by_region.json",
+                    params={"_shape": "array", "level": "kabupaten", "period": rows[-1]["period"]}).json()[0]
+    assert rows[-1]["numerator"] == kab["matched_active"] and rows[-1]["denominator"] == kab["records"]
+
+
+def test_indicator_and_linkage_pages(server):
+    for lang in ("", "en/"):
+        assert httpx.get(f"{server}/docs/{lang}indicators/index.html").status_code == 200
+        assert httpx.get(f"{server}/docs/{lang}indicators/exclusion_rate.html").status_code == 200
+        page = httpx.get(f"{server}/docs/{lang}linkage.html").text
+        assert "Splink" in page and "0.9" in page
