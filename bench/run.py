@@ -100,6 +100,37 @@ def bench_validation(console: Console, regency: str, scale: float, seed: int, pe
     return out
 
 
+def bench_accuracy(console: Console, regency: str, scale: float, seeds: list[int], period: str) -> list[dict]:
+    """Linkage and indicator accuracy against the truth: three seeds at default defect rates, one doubled."""
+    from publish.accuracy import indicator_accuracy
+    from publish.synth import scaled_defects
+
+    out = []
+    for seed, factor in [(s, 1.0) for s in seeds] + [(seeds[0], 2.0)]:
+        raw = HERE / "work" / f"{regency}-{scale}-{seed}-{period}-x{factor}-{synth_version()}" / "raw"
+        if not (raw / "datapackage.json").exists():
+            synthesize(regency, raw, scale=scale, seed=seed, period=period, defects=scaled_defects(factor))
+        t = time.perf_counter()
+        result = indicator_accuracy(raw, raw.parent / "accuracy-work")
+        pct = [r for r in result["indicators"] if r["unit"] == "percent" and r["difference"] is not None]
+        worst = max(pct, key=lambda r: abs(r["difference"]))
+        entry = {"seed": seed, "defect_scale": factor, "precision": round(result["linkage"]["precision"], 5),
+                 "recall": round(result["linkage"]["recall"], 5), "indicators_compared": len(pct),
+                 "max_abs_difference_pp": abs(worst["difference"]),
+                 "worst": f"{worst['indicator_id']}[{worst['breakdown']}]", "seconds": round(time.perf_counter() - t, 1),
+                 "within_0_5_pp": sum(abs(r["difference"]) <= 0.5 for r in pct)}
+        out.append(entry)
+    table = Table(title=f"Accuracy against the planted truth, {regency} scale {scale} "
+                        "(targets: precision >= 0.995, recall >= 0.99, indicators within 0.5 pp)")
+    for col in ("seed", "defects", "precision", "recall", "indicators within 0.5 pp", "largest gap (pp)", "where"):
+        table.add_column(col, justify="right")
+    for e in out:
+        table.add_row(str(e["seed"]), f"x{e['defect_scale']}", f"{e['precision']:.5f}", f"{e['recall']:.5f}",
+                      f"{e['within_0_5_pp']}/{e['indicators_compared']}", f"{e['max_abs_difference_pp']:.3f}", e["worst"])
+    console.print(table)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--regency", default="52.07")
@@ -107,6 +138,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--period", default="2026-10")
     ap.add_argument("--no-brebes", action="store_true", help="skip the Brebes-scale validation run")
+    ap.add_argument("--no-accuracy", action="store_true", help="skip the accuracy runs (3 seeds + doubled defects)")
     args = ap.parse_args()
     console = Console()
     root = HERE / "work" / f"{args.regency}-{args.scale}-{args.seed}-{args.period}-{synth_version()}"
@@ -140,11 +172,13 @@ def main() -> None:
                   f"recall {accuracy['recall']} · target: 52.07 at scale 1.0 under 20 s (issue #8)")
 
     validation = None if args.no_brebes else bench_validation(console, "33.29", 1.0, args.seed, args.period)
+    acc = None if args.no_accuracy else bench_accuracy(console, args.regency, args.scale,
+                                                        [args.seed, args.seed + 1, args.seed + 2], args.period)
 
     entry = {"at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "machine": m,
              "input": vars(args) | {"rows": rows_in}, "build_seconds": round(total, 3),
              "peak_rss_mb": round(peak_self, 1), "stages": [{"name": s.name, "seconds": round(s.seconds, 3), "rows": s.rows} for s in result.stages],
-             "linkage": accuracy, "validation_brebes": validation}
+             "linkage": accuracy, "validation_brebes": validation, "accuracy": acc}
     history = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
     history.append(entry)
     RESULTS.write_text(json.dumps(history, indent=2) + "\n")

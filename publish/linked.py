@@ -60,22 +60,27 @@ def _linker_input(con, table: str, where: str) -> None:
         FROM {where}""")
 
 
-def link(con: duckdb.DuckDBPyConnection, work: Path, match_probability: float = 0.9) -> dict:
-    """Fill table `linked` (resource, record_id, person_key, method, probability); return a summary."""
+def link(con: duckdb.DuckDBPyConnection, work: Path, match_probability: float = 0.9,
+         release_id: str = "latest") -> dict:
+    """Fill table `linked` (resource, record_id, person_key, method, probability); return a summary.
+
+    The trained model and thresholds go to WORK/linkage/<release_id>/ so that any link of a
+    release can be explained later; they are private like the links themselves.
+    """
     con.execute(f"SET VARIABLE exact_name_similarity = {EXACT_NAME_SIMILARITY}")
     run_sql(con, "linked_exact")
     n_rest = con.execute("SELECT count(*) FROM link_rest").fetchone()[0]
     summary = {"exact": con.execute("SELECT count(*) FROM linked").fetchone()[0],
                "probabilistic": 0, "unmatched_clusters": 0, "threshold": match_probability}
     if n_rest:
-        summary.update(_probabilistic(con, Path(work), match_probability))
+        summary.update(_probabilistic(con, Path(work) / "linkage" / release_id, match_probability))
     run_sql(con, "linked_complaints")
     summary["records"] = con.execute("SELECT count(*) FROM linked").fetchone()[0]
     summary["person_keys"] = con.execute("SELECT count(DISTINCT person_key) FROM linked").fetchone()[0]
     return summary
 
 
-def _probabilistic(con, work: Path, threshold: float) -> dict:
+def _probabilistic(con, model_dir: Path, threshold: float) -> dict:
     from splink import DuckDBAPI, Linker, block_on
 
     logging.getLogger("splink").setLevel(logging.WARNING)
@@ -90,9 +95,9 @@ def _probabilistic(con, work: Path, threshold: float) -> dict:
     for rule in (block_on("birth_text"), block_on("desa_code", "substr(name_norm, 1, 3)")):
         linker.training.estimate_parameters_using_expectation_maximisation(rule, fix_u_probabilities=True)
     model = linker.misc.save_model_to_json()
-    (work / "linkage").mkdir(parents=True, exist_ok=True)
-    (work / "linkage" / "model.json").write_text(json.dumps(model, indent=2))
-    (work / "linkage" / "thresholds.json").write_text(json.dumps(
+    model_dir.mkdir(parents=True, exist_ok=True)
+    (model_dir / "model.json").write_text(json.dumps(model, indent=2))
+    (model_dir / "thresholds.json").write_text(json.dumps(
         {"match_probability": threshold, "exact_name_similarity": EXACT_NAME_SIMILARITY}, indent=2))
     pred = linker.inference.predict(threshold_match_probability=threshold)
     con.execute(f"CREATE OR REPLACE TABLE splink_pairs AS SELECT uid_l, uid_r, match_probability FROM {pred.physical_name}")

@@ -122,7 +122,7 @@ class Build:
         self._stage("unify", lambda: unified.unify(
             con, self.config["linkage"]["mismatch_name_similarity"]), lambda n: n)
         link_summary = self._stage("link", lambda: linked.link(
-            con, self.work, float(self.config["linkage"]["match_probability"])), lambda s: s["records"])
+            con, self.work, float(self.config["linkage"]["match_probability"]), release_id), lambda s: s["records"])
         linked_csv = linked.write_linked_records(con, self.work)
         truth = self.input_dir / "truth" / "record_person.csv"
         if truth.exists():  # synthetic input: say how well the linkage did against the planted truth

@@ -45,6 +45,7 @@ def test_pairwise_precision_and_recall(built):
 
 
 def test_model_and_thresholds_kept_private(built):
-    assert (built["work"] / "linkage" / "model.json").exists()
-    assert (built["work"] / "linkage" / "thresholds.json").exists()
+    release_id = built["release"].name
+    assert (built["work"] / "linkage" / release_id / "model.json").exists()
+    assert (built["work"] / "linkage" / release_id / "thresholds.json").exists()
     assert not list(built["dist"].rglob("model.json"))
