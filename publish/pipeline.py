@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from . import __version__, assertions, catalogue, database, indicators, linked, protected, published, report, unified
+from . import __version__, assertions, audit, catalogue, database, indicators, linked, protected, published, report, unified
 from .errors import BuildError, InputError
 from .validated import Validator
 
@@ -112,6 +112,21 @@ class Build:
         finally:
             con.close()
 
+    def _audit(self, con, tables, period, prot, results):
+        """The LP audit of everything published for the period; repairs, or stops the release."""
+        residents = con.execute(
+            "SELECT residents FROM ind_population_by_region WHERE level = 'kabupaten'").fetchone()[0]
+        rows_read = sum(r.read for r in results.values())
+        # What an attacker may assume: no count of people exceeds the regency's residents.
+        upper = {"people": residents, "recipients": residents, "families": residents,
+                 "IDR": 1e13, "default": rows_read}
+        cfg = self.config["protection"]
+        report = audit.audit_and_repair(tables, period, prot.primary_cells, upper, float(cfg["min_interval"]))
+        if not report.passed:
+            raise BuildError("Audit perlindungan gagal: sel tersembunyi dapat dihitung ulang / "
+                             f"disclosure audit failed: {report.as_dict()}")
+        return report
+
     def _period_regency(self, con, pkg: dict) -> tuple[str, str]:
         period = pkg.get("x-period") or con.execute("SELECT max(period) FROM stg_recipients").fetchone()[0]
         regency = pkg.get("x-regency") or con.execute(
@@ -145,14 +160,15 @@ class Build:
                 rows = [dict(zip(cols, r)) for r in cur.fetchall()]
                 tables[name] = protected.protect_table(
                     name, rows, k, prot, int(self.config["protection"]["min_median_count"]))
-            # Indicators are quotients of the protected counts: computed after protection, never before.
-            tables["indicators"] = catalogue.catalogue_rows()
-            tables["indicator_values"] = catalogue.values(tables, period)
-            for name in tables:
-                tables[name] = database.carried_rows(previous_db, name, period) + tables[name]
             return tables
 
         tables = self._stage("protect", protect, lambda t: sum(map(len, t.values())))
+        audit_report = self._stage("audit", lambda: self._audit(con, tables, period, prot, results))
+        # Indicators are quotients of the protected counts: computed after the audit, never before.
+        tables["indicators"] = catalogue.catalogue_rows()
+        tables["indicator_values"] = catalogue.values(tables, period)
+        for name in tables:
+            tables[name] = database.carried_rows(previous_db, name, period) + tables[name]
         findings = self._stage("assertions", lambda: assertions.run(con, tables, previous_db, period, self.config))
         order = published.table_order(list(tables))
         counts = self._stage("database", lambda: database.write_database(out / DB_NAME, tables, order),
@@ -176,7 +192,7 @@ class Build:
             "tables": counts,
             "rows": {n: {"read": r.read, "used": r.used, "quarantined": r.quarantined} for n, r in results.items()},
             "linkage": {k: v for k, v in link_summary.items()},
-            "protection": prot.as_dict(),
+            "protection": {**prot.as_dict(), "audit": audit_report.as_dict()},
             "warnings": findings,
         }
         report.write_validation_report(out, results, index)

@@ -34,6 +34,7 @@ class ProtectionReport:
     primary: int = 0
     secondary: int = 0
     tables: dict = field(default_factory=dict)
+    primary_cells: set = field(default_factory=set)  # for the audit: a primary cell needs a wide interval
 
     def as_dict(self) -> dict:
         return {"cells": self.cells, "suppressed": self.suppressed, "primary": self.primary,
@@ -57,6 +58,7 @@ def protect_table(name: str, rows: list[dict], max_small: int, report: Protectio
     for i, row in enumerate(rows):
         hidden |= {(i, m) for m in counts if row[m] is not None and 1 <= row[m] <= max_small}
     primary = len(hidden)
+    report.primary_cells |= {(name, *(rows[i][k] for k in schema["primaryKey"]), m) for i, m in hidden}
 
     dims = [k for k in schema["primaryKey"] if k not in _KEYS]
     groups = _hierarchy(rows, dims) if "x-levels" in schema else []
@@ -64,9 +66,13 @@ def protect_table(name: str, rows: list[dict], max_small: int, report: Protectio
         before = len(hidden)
         for i, row in enumerate(rows):
             hidden |= _additive_secondary(i, row, hidden, schema.get("x-additive", {}))
-            for m in sums + medians:
+            for m in sums:
+                # A sum of 0 tells nothing of its hidden count (PKH pays only in tranche months).
+                if (i, fields[m].get("x-count")) in hidden and row[m] != 0:
+                    hidden.add((i, m))
+            for m in medians:
                 count = fields[m].get("x-count")
-                if (i, count) in hidden or (m in medians and (row[count] or 0) < min_median_count):
+                if (i, count) in hidden or (row[count] or 0) < min_median_count:
                     hidden.add((i, m))
         for parent, children in groups:
             for m in additive_measures:

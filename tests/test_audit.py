@@ -1,0 +1,112 @@
+"""The disclosure audit finds known leaks, and passes on what the build publishes."""
+
+import json
+
+from publish.audit import audit, audit_and_repair, cell_key
+from publish.protected import ProtectionReport, protect_table
+from publish.schemas import output_schema
+
+UPPER = {"people": 10_000, "recipients": 10_000, "families": 10_000, "IDR": 1e13, "default": 100_000}
+
+
+def blank(name, level, region, parent, **values):
+    """A row of a published table with every measure published as 0 unless given (None = hidden)."""
+    schema = output_schema(name)
+    row = {"period": "2026-10", "level": level, "region_code": region, "parent_code": parent}
+    for f in schema["fields"]:
+        if f.get("protection") in ("count", "sum", "median"):
+            row[f["name"]] = values.get(f["name"], 0)
+            row[f["name"] + "_status"] = "suppressed" if row[f["name"]] is None else "published"
+        elif f["name"] not in row:
+            row[f["name"]] = values.get(f["name"])
+    return row
+
+
+KEC, KAB = ("kecamatan", "52.07.01", "52.07"), ("kabupaten", "52.07", "52")
+
+
+def village(n):
+    return ("desa", f"52.07.01.200{n}", "52.07.01")
+
+
+def primary_of(tables):
+    return {cell_key(n, r, m) for n, rows in tables.items() for r in rows for m in r
+            if r.get(f"{m}_status") == "suppressed"}
+
+
+def test_two_hidden_under_a_total_of_two_are_exact():
+    t = {"population_by_region": [
+        blank("population_by_region", *village(1), residents=None),
+        blank("population_by_region", *village(2), residents=None),
+        blank("population_by_region", *KEC, residents=2),
+    ]}
+    report, _, bounds = audit(t, "2026-10", primary_of(t), UPPER)
+    assert not report.passed and len(report.exact) == 2
+    assert all(lo == hi == 1 for lo, hi in bounds.values())
+
+
+def test_two_tables_safe_alone_reveal_a_cell_together():
+    totals = [blank("complaints_by_region", *village(1), complaints=None),
+              blank("complaints_by_region", *village(2), complaints=None),
+              blank("complaints_by_region", *KEC, complaints=10)]
+    alone, _, _ = audit({"complaints_by_region": totals}, "2026-10", primary_of({"complaints_by_region": totals}), UPPER)
+    assert alone.passed  # village 1 lies anywhere in 1..9
+    cats = [blank("complaints_by_region_category", *village(1), category=c, complaints=6 if c == "other" else 0)
+            for c in ["not_registered", "wrong_target", "payment_not_received", "nik_problem", "data_update",
+                      "service_request", "other"]]
+    t = {"complaints_by_region": totals, "complaints_by_region_category": cats}
+    together, _, bounds = audit(t, "2026-10", primary_of(t), UPPER)
+    assert not together.passed
+    assert bounds[("complaints_by_region", 0, "complaints")] == (6.0, 6.0)
+
+
+def test_identity_across_tables_is_used():
+    """People on several schemes = the sum over budget-source combinations (like elderly = age bands 60+)."""
+    multi = [blank("multi_scheme_by_region", *village(1), recipients=50, multi_scheme=None),
+             blank("multi_scheme_by_region", *village(2), recipients=50, multi_scheme=None),
+             blank("multi_scheme_by_region", *KEC, recipients=100, multi_scheme=30)]
+    sources = [blank("multi_scheme_by_region_sources", *village(1), budget_sources=s, multi_scheme=v)
+               for s, v in [("APBN", 12), ("APBD_KAB+APBN", 9)]]
+    t = {"multi_scheme_by_region": multi, "multi_scheme_by_region_sources": sources}
+    report, _, bounds = audit(t, "2026-10", primary_of(t), UPPER)
+    assert bounds[("multi_scheme_by_region", 0, "multi_scheme")] == (21.0, 21.0)
+    assert not report.passed
+
+
+def pattern():
+    rows = [blank("population_by_region", *village(i), residents=n, families=0, elderly=0, disabled=0)
+            for i, n in enumerate([3, 50, 40, 200])]
+    rows.append(blank("population_by_region", *KEC, residents=293, families=0, elderly=0, disabled=0))
+    rep = ProtectionReport()
+    return protect_table("population_by_region", rows, 4, rep), rep.primary_cells
+
+
+def test_protected_pattern_passes_and_fails_with_one_secondary_cell_unhidden():
+    rows, primary = pattern()
+    t = {"population_by_region": rows}
+    report, _, bounds = audit(t, "2026-10", primary, UPPER)
+    assert report.passed, report.as_dict()
+    assert bounds[("population_by_region", 0, "residents")][1] - bounds[("population_by_region", 0, "residents")][0] >= 2
+    rows[2]["residents"], rows[2]["residents_status"] = 40, "published"  # the secondary cell
+    report, _, _ = audit(t, "2026-10", primary, UPPER)
+    assert not report.passed and report.exact
+
+
+def test_repair_hides_more_until_it_passes():
+    t = {"population_by_region": [
+        blank("population_by_region", *village(1), residents=None),
+        blank("population_by_region", *village(2), residents=None),
+        blank("population_by_region", *village(3), residents=30),
+        blank("population_by_region", *KEC, residents=33),
+        blank("population_by_region", *KAB, residents=33),
+    ]}
+    report = audit_and_repair(t, "2026-10", primary_of(t), UPPER)
+    assert report.passed and report.repairs >= 1
+    assert t["population_by_region"][2]["residents"] is None  # the village of 30 now hides them
+
+
+def test_release_passed_its_audit(built):
+    index = json.loads((built["release"] / "index.json").read_text())
+    audit_report = index["protection"]["audit"]
+    assert audit_report["passed"] and audit_report["solves"] > 0
+    assert audit_report["exactly_recoverable"] == 0 and audit_report["primary_narrower_than_min"] == 0
