@@ -64,6 +64,10 @@ def roll_up(con, name: str) -> None:
         parts.append(f"SELECT period, '{level}' AS level, {region} AS region_code, {parent} AS parent_code"
                      f"{dim_cols}, {measures} FROM fact_{name} GROUP BY ALL")
     con.execute(f"CREATE OR REPLACE TABLE ind_{name} AS " + " UNION ALL ".join(parts))
+    have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    for m in [f["name"] for f in fields if f.get("protection") == "sum"]:
+        if f"unit_{name}_{m}" in have:
+            _dominance(con, name, m, dims, dim_cols)
     for m in medians:
         con.execute(f"ALTER TABLE ind_{name} ADD COLUMN {m} DOUBLE")
         on = " AND ".join(["t.period = u.period", "t.region_code = u.region_code"] + [f"t.{d} = u.{d}" for d in dims])
@@ -73,3 +77,17 @@ def roll_up(con, name: str) -> None:
                     SELECT period, {region} AS region_code{dim_cols}, median({m}) AS value
                     FROM unit_{name} GROUP BY ALL) u
                 WHERE t.level = '{level}' AND {on}""")
+
+
+def _dominance(con, name: str, m: str, dims: list[str], dim_cols: str) -> None:
+    """The two largest contributions to each sum (private columns _top1_<m>, _top2_<m>), for the p%-rule."""
+    con.execute(f"ALTER TABLE ind_{name} ADD COLUMN _top1_{m} DOUBLE")
+    con.execute(f"ALTER TABLE ind_{name} ADD COLUMN _top2_{m} DOUBLE")
+    on = " AND ".join(["t.period = u.period", "t.region_code = u.region_code"] + [f"t.{d} = u.{d}" for d in dims])
+    for level, region, _ in LEVELS:
+        con.execute(f"""
+            UPDATE ind_{name} t SET _top1_{m} = u.top[1], _top2_{m} = coalesce(u.top[2], 0) FROM (
+                SELECT period, {region} AS region_code{dim_cols},
+                       list_slice(list_sort(list({m}), 'DESC'), 1, 2) AS top
+                FROM unit_{name}_{m} GROUP BY ALL) u
+            WHERE t.level = '{level}' AND {on}""")

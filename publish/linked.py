@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 # An exact NIK join is trusted when the names agree at least this much (Jaro-Winkler):
 # a mistyped NIK can be another real person's, and then the names differ.
 EXACT_NAME_SIMILARITY = 0.8
+TRAINING_SAMPLE = 20_000
 
 
 def _settings(link_type: str):
@@ -86,9 +87,13 @@ def _probabilistic(con, model_dir: Path, threshold: float) -> dict:
     logging.getLogger("splink").setLevel(logging.WARNING)
     _linker_input(con, "splink_left", "link_rest")
     _linker_input(con, "splink_right", "(SELECT *, 'ok' AS nik_structure FROM population_records)")
+    # Training needs a sample, not every record: EM on a few thousand candidates converges the
+    # same, and a province-sized list would otherwise hold millions of pairs in memory.
+    con.execute(f"CREATE OR REPLACE TABLE splink_train AS SELECT * FROM splink_left "
+                f"ORDER BY hash(uid) LIMIT {TRAINING_SAMPLE}")
     db = DuckDBAPI(con)
-    left, right = db.register("splink_left"), db.register("splink_right")
-    linker = Linker([left, right], _settings("link_only"), log_level=logging.ERROR)
+    train, right = db.register("splink_train"), db.register("splink_right")
+    linker = Linker([train, right], _settings("link_only"), log_level=logging.ERROR)
     linker.training.estimate_probability_two_random_records_match(
         [block_on("name_norm", "birth_text")], recall=0.8)
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
@@ -99,7 +104,10 @@ def _probabilistic(con, model_dir: Path, threshold: float) -> dict:
     (model_dir / "model.json").write_text(json.dumps(model, indent=2))
     (model_dir / "thresholds.json").write_text(json.dumps(
         {"match_probability": threshold, "exact_name_similarity": EXACT_NAME_SIMILARITY}, indent=2))
-    pred = linker.inference.predict(threshold_match_probability=threshold)
+    left = db.register("splink_left")
+    right_all = db.register("splink_right", table_name="splink_right_predict")
+    predictor = Linker([left, right_all], model, log_level=logging.ERROR)
+    pred = predictor.inference.predict(threshold_match_probability=threshold)
     con.execute(f"CREATE OR REPLACE TABLE splink_pairs AS SELECT uid_l, uid_r, match_probability FROM {pred.physical_name}")
     run_sql(con, "linked_probabilistic")
     n_prob = con.execute("SELECT count(*) FROM linked WHERE method = 'probabilistic'").fetchone()[0]

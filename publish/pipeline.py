@@ -89,7 +89,10 @@ class Build:
         pkg = json.loads((self.input_dir / "datapackage.json").read_text(encoding="utf-8")) \
             if (self.input_dir / "datapackage.json").exists() else {}
         built_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-        con = duckdb.connect(config={"temp_directory": str(self.work / "duckdb-tmp")})
+        res = self.config.get("resources", {})
+        con = duckdb.connect(config={"temp_directory": str(self.work / "duckdb-tmp"),
+                                     "memory_limit": str(res.get("memory_limit", "2GB")),
+                                     "threads": int(res.get("threads", 2))})
         try:
             validator = Validator(con, self.input_dir, self.work)
             results = self._stage("validate", validator.run, lambda r: sum(x.read for x in r.values()))
@@ -151,6 +154,8 @@ class Build:
         previous = current_release(self.dist)
         previous_db = previous / DB_NAME if previous else None
 
+        raw_rows = {}
+
         def protect():
             tables = {}
             k = int(self.config["protection"]["max_small_count"])
@@ -158,12 +163,15 @@ class Build:
                 cur = con.execute(f"SELECT * FROM ind_{name}")
                 cols = [d[0] for d in cur.description]
                 rows = [dict(zip(cols, r)) for r in cur.fetchall()]
+                raw_rows[name] = rows
                 tables[name] = protected.protect_table(
-                    name, rows, k, prot, int(self.config["protection"]["min_median_count"]))
+                    name, rows, k, prot, int(self.config["protection"]["min_median_count"]),
+                    float(self.config["protection"]["p_percent"]))
             return tables
 
         tables = self._stage("protect", protect, lambda t: sum(map(len, t.values())))
         audit_report = self._stage("audit", lambda: self._audit(con, tables, period, prot, results))
+        information_lost = protected.information_lost(raw_rows, tables)
         # Indicators are quotients of the protected counts: computed after the audit, never before.
         tables["indicators"] = catalogue.catalogue_rows()
         tables["indicator_values"] = catalogue.values(tables, period)
@@ -192,7 +200,9 @@ class Build:
             "tables": counts,
             "rows": {n: {"read": r.read, "used": r.used, "quarantined": r.quarantined} for n, r in results.items()},
             "linkage": {k: v for k, v in link_summary.items()},
-            "protection": {**prot.as_dict(), "audit": audit_report.as_dict()},
+            "protection": {**prot.as_dict(), "audit": audit_report.as_dict(),
+                           "hidden_share_after_audit": audit_report.as_dict()["hidden_share"],
+                           "information_lost": information_lost},
             "warnings": findings,
         }
         report.write_validation_report(out, results, index)

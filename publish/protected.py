@@ -48,7 +48,7 @@ def measures(schema: dict, kinds=("count", "sum", "median")) -> list[str]:
 
 
 def protect_table(name: str, rows: list[dict], max_small: int, report: ProtectionReport,
-                  min_median_count: int = 5) -> list[dict]:
+                  min_median_count: int = 5, p_percent: float = 10.0) -> list[dict]:
     """Rows in output-schema column order, with hidden cells set to None and their status columns."""
     schema = output_schema(name)
     fields = {f["name"]: f for f in schema["fields"]}
@@ -57,6 +57,7 @@ def protect_table(name: str, rows: list[dict], max_small: int, report: Protectio
     hidden: set[tuple[int, str]] = set()
     for i, row in enumerate(rows):
         hidden |= {(i, m) for m in counts if row[m] is not None and 1 <= row[m] <= max_small}
+        hidden |= {(i, m) for m in sums if _dominated(row, m, p_percent)}
     primary = len(hidden)
     report.primary_cells |= {(name, *(rows[i][k] for k in schema["primaryKey"]), m) for i, m in hidden}
 
@@ -96,6 +97,15 @@ def protect_table(name: str, rows: list[dict], max_small: int, report: Protectio
     report.secondary += len(hidden) - primary
     report.tables[name] = {"cells": cells, "suppressed": len(hidden), "primary": primary}
     return out
+
+
+def _dominated(row: dict, m: str, p: float) -> bool:
+    """The p%-rule: the second-largest contributor, knowing its own share, would estimate the
+    largest within p% (sum - largest - second < p% of largest)."""
+    top1 = row.get(f"_top1_{m}")
+    if not top1 or not row[m]:
+        return False
+    return row[m] - top1 - (row.get(f"_top2_{m}") or 0) < p / 100 * top1
 
 
 def _hierarchy(rows: list[dict], dims: list[str]) -> list[tuple[int, list[int]]]:
@@ -145,3 +155,22 @@ def _additive_secondary(i: int, row: dict, hidden: set, additive: dict) -> set:
                 break
             extra.add((i, candidates[0][1]))
     return extra
+
+
+def information_lost(raw: dict[str, list[dict]], published: dict[str, list[dict]]) -> dict:
+    """Per table, the share of the people counted at village level whose cell is hidden."""
+    out = {}
+    for name, rows in raw.items():
+        schema = output_schema(name)
+        counts = measures(schema, ("count",))
+        if not counts or "x-levels" not in schema:
+            continue
+        total = hidden = 0
+        for r, p in zip(rows, published[name][-len(rows):]):
+            if r["level"] != "desa":
+                continue
+            for m in counts:
+                total += r[m] or 0
+                hidden += (r[m] or 0) if p[m] is None else 0
+        out[name] = round(hidden / total, 4) if total else 0.0
+    return out

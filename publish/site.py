@@ -184,17 +184,18 @@ def build_site(release_dir: Path, work_dir: Path, repo_root: Path | None = None)
     commitments = read_commitments(release_dir / index.get("database", "bansos-terbuka.db"))
     write_commitment_pages(docs, commitments, period_end(index["period"]))
     write_validation_pages(docs, release_dir, index)
-    from .site_indicators import write_indicator_pages, write_linkage_page
+    from .site_indicators import write_indicator_pages, write_linkage_page, write_protection_page
 
     indicator_pages = write_indicator_pages(docs, release_dir, index, write_page, cell, table,
                                             {c.row["commitment_id"] for c in commitments})
     write_linkage_page(docs, index, write_page, table)
+    write_protection_page(docs, index, write_page, table)
     extend_config(src / "mkdocs.yml", {
         "indicators": indicator_pages,
         "tables": ["tables/index.md"] + [f"tables/{name}.md" for name in schemas],
         "commitments": ["commitments/index.md"]
         + [f"commitments/{c.row['commitment_id']}.md" for c in commitments],
-        "quality": ["validation.md", "linkage.md"],
+        "quality": ["validation.md", "linkage.md", "protection.md"],
     })
     return run_mkdocs(src / "mkdocs.yml", (release_dir / "site").resolve())
 

@@ -149,3 +149,53 @@ def write_linkage_page(docs: Path, index: dict, write_page, table) -> None:
         if acc:
             parts.append(accuracy.format(p=acc["precision"], r=acc["recall"]))
         write_page(docs, "linkage", lang, "\n".join(parts))
+
+
+PROTECTION = {
+    "id": ("Perlindungan data", [
+        "Situs ini menerbitkan angka tentang orang miskin tanpa membuka siapa mereka. Tidak ada nama, NIK, "
+        "nomor KK, alamat atau tanggal lahir yang diterbitkan: hanya jumlah per desa, kecamatan dan kabupaten.",
+        "**Angka kecil disembunyikan.** Jumlah 1 sampai 4 orang atau keluarga tidak diterbitkan: di desa kecil, "
+        "angka sekecil itu bisa menunjuk tetangga tertentu. Nol tetap diterbitkan. Nilai rupiah disembunyikan "
+        "bersama jumlah penerimanya, dan bila satu penerima menguasai hampir seluruh nilainya (aturan p%).",
+        "**Angka lain ikut disembunyikan.** Bila total kecamatan terbit dan hanya satu desanya tersembunyi, "
+        "angka desa itu bisa dihitung dengan pengurangan. Karena itu sel lain ikut disembunyikan, dalam satu "
+        "baris, antartingkat wilayah, dan antartabel yang saling menjumlah.",
+        "**Setiap rilis diaudit.** Sebelum terbit, program mencoba menghitung ulang setiap sel tersembunyi dari "
+        "semua angka yang terbit, dengan pemrograman linear, seperti yang bisa dilakukan siapa pun lewat SQL. "
+        "Rilis gagal bila ada sel yang dapat dihitung tepat, atau angka kecil yang dapat dipersempit ke rentang "
+        "kurang dari 2.",
+        "Sel tersembunyi selalu tampak sama: nilainya kosong dan kolom `*_status` berisi `suppressed`.",
+    ], "Angka rilis ini", ("Sel", "Disembunyikan", "Bagian tersembunyi", "Diaudit (LP)", "Rentang tersempit sel kecil", "Waktu audit (detik)"),
+        "Bagian orang (di tingkat desa) yang selnya tersembunyi, per tabel"),
+    "en": ("Data protection", [
+        "This site publishes figures about poor people without exposing who they are. No name, NIK, family-card "
+        "number, address or birth date is published: only counts per village, kecamatan and kabupaten.",
+        "**Small numbers are hidden.** Counts of 1 to 4 people or families are not published: in a small village "
+        "such a number can point at particular neighbours. Zeros are published. Rupiah sums are hidden with the "
+        "count of their recipients, and when one recipient holds nearly the whole sum (the p% rule).",
+        "**Other numbers are hidden too.** When a kecamatan total is published and only one of its villages is "
+        "hidden, the village can be found by subtraction. So more cells are hidden: within a row, between levels "
+        "and between tables that add up to each other.",
+        "**Every release is audited.** Before it is published, the program tries to recompute every hidden cell "
+        "from all published numbers, by linear programming, as anyone could through SQL. The release fails if a "
+        "cell can be found exactly, or a small number can be narrowed to a range shorter than 2.",
+        "A hidden cell always looks the same: its value is empty and its `*_status` column says `suppressed`.",
+    ], "Figures of this release", ("Cells", "Hidden", "Hidden share", "Audited (LP solves)", "Narrowest range of a small cell", "Audit time (s)"),
+        "Share of the people (at village level) whose cell is hidden, per table"),
+}
+
+
+def write_protection_page(docs: Path, index: dict, write_page, table) -> None:
+    prot = index.get("protection", {})
+    a = prot.get("audit", {})
+    for lang, (title, paras, figures, head, lost_title) in PROTECTION.items():
+        parts = [f"# {title}", ""] + [p + "\n" for p in paras]
+        if a:
+            parts += [f"## {figures}", "", table(head, [(str(a.get("cells")), str(a.get("hidden")),
+                                                         f"{100 * a.get('hidden_share', 0):.1f}%", str(a.get("solves")),
+                                                         str(a.get("min_width_primary")), str(a.get("seconds")))]), ""]
+        lost = prot.get("information_lost", {})
+        if lost:
+            parts += [f"## {lost_title}", "", table(("table", "%"), [(f"`{k}`", f"{100 * v:.1f}") for k, v in lost.items()]), ""]
+        write_page(docs, "protection", lang, "\n".join(parts))

@@ -88,3 +88,12 @@ def test_indicator_and_linkage_pages(server):
         assert httpx.get(f"{server}/docs/{lang}indicators/exclusion_rate.html").status_code == 200
         page = httpx.get(f"{server}/docs/{lang}linkage.html").text
         assert "Splink" in page and "0.9" in page
+
+
+def test_protection_page_reports_the_audit(server, built):
+    import json
+
+    audit_report = json.loads((built["release"] / "index.json").read_text())["protection"]["audit"]
+    for lang in ("", "en/"):
+        page = httpx.get(f"{server}/docs/{lang}protection.html").text
+        assert str(audit_report["solves"]) in page and str(audit_report["cells"]) in page

@@ -68,3 +68,13 @@ def test_median_needs_enough_cases():
 def test_output_follows_schema_column_order():
     out = protect_table("population_by_region", [row(**pop())], 4, ProtectionReport())[0]
     assert list(out)[:6] == ["period", "level", "region_code", "parent_code", "residents", "residents_status"]
+
+
+def test_p_percent_rule_hides_a_sum_dominated_by_one_recipient():
+    base = dict(scheme_code="PKH", recipients=6, listings=6, duplicate_listings=0, outside_target=0)
+    dominated = row(**base, amount_rp=1_000_000, _top1_amount_rp=900_000, _top2_amount_rp=40_000)
+    spread = row(**base, amount_rp=1_200_000, _top1_amount_rp=200_000, _top2_amount_rp=200_000)
+    out = protect_table("recipients_by_region_scheme", [dominated, spread], 4, ProtectionReport())
+    assert out[0]["amount_rp"] is None and out[0]["recipients"] == 6
+    assert out[1]["amount_rp"] == 1_200_000
+    assert "_top1_amount_rp" not in out[0]

@@ -12,3 +12,7 @@ FROM villages v
 CROSS JOIN stg_schemes s
 LEFT JOIN recipient_scheme_people r ON r.desa_code = v.code AND r.scheme_code = s.scheme_code
 GROUP BY ALL;
+
+-- Each recipient's amount: the largest two per cell feed the p%-rule of the protection stage.
+CREATE OR REPLACE TABLE unit_recipients_by_region_scheme_amount_rp AS
+SELECT getvariable('period') AS period, desa_code, scheme_code, amount_rp FROM recipient_scheme_people;

@@ -1,18 +1,23 @@
 -- Money by budget source: to everyone listed, and to poor families (desil 1..max_desil).
-CREATE OR REPLACE TABLE fact_transfers_by_region_source AS
-WITH per_person AS (
-    SELECT budget_source, person_key, min(desa_code) AS desa_code, sum(amount_rp) AS amount_rp
-    FROM recipient_scheme_people GROUP BY budget_source, person_key
-), poor_rows AS (
+CREATE OR REPLACE TABLE poor_paid_families AS
+WITH poor_rows AS (
     -- A row reaches a poor family through the person's register family or the family card.
     SELECT r.resource, r.record_id, r.budget_source, r.amount_rp, p.family_id, p.desa_code
     FROM recipient_people r JOIN poor_families p ON p.family_id = r.dtks_family_id
     UNION
     SELECT r.resource, r.record_id, r.budget_source, r.amount_rp, p.family_id, p.desa_code
     FROM recipient_people r JOIN poor_families p ON p.kk = r.family_key
-), poor_paid AS (
-    SELECT budget_source, family_id, any_value(desa_code) AS desa_code, sum(amount_rp) AS amount_rp
-    FROM (SELECT DISTINCT ON (resource, record_id) * FROM poor_rows) GROUP BY budget_source, family_id
+)
+SELECT budget_source, family_id, any_value(desa_code) AS desa_code, sum(amount_rp) AS amount_rp
+FROM (SELECT DISTINCT ON (resource, record_id) * FROM poor_rows) GROUP BY budget_source, family_id;
+
+CREATE OR REPLACE TABLE transfer_people AS
+SELECT budget_source, person_key, min(desa_code) AS desa_code, sum(amount_rp) AS amount_rp
+FROM recipient_scheme_people GROUP BY budget_source, person_key;
+
+CREATE OR REPLACE TABLE fact_transfers_by_region_source AS
+WITH per_person AS (SELECT * FROM transfer_people
+), poor_paid AS (SELECT * FROM poor_paid_families
 ), sources AS (SELECT DISTINCT budget_source FROM stg_schemes),
 people AS (
     SELECT desa_code, budget_source, count(*) AS recipients, sum(amount_rp) AS amount_rp
@@ -29,3 +34,10 @@ FROM villages v
 CROSS JOIN sources s
 LEFT JOIN people pe ON pe.desa_code = v.code AND pe.budget_source = s.budget_source
 LEFT JOIN poor po ON po.desa_code = v.code AND po.budget_source = s.budget_source;
+
+-- Contributions to each sum (per person, per poor family) for the p%-rule.
+CREATE OR REPLACE TABLE unit_transfers_by_region_source_amount_rp AS
+SELECT getvariable('period') AS period, desa_code, budget_source, amount_rp FROM transfer_people;
+
+CREATE OR REPLACE TABLE unit_transfers_by_region_source_amount_rp_poor AS
+SELECT getvariable('period') AS period, desa_code, budget_source, amount_rp AS amount_rp_poor FROM poor_paid_families;
