@@ -7,21 +7,19 @@ Speed is measured here, never asserted in tests.
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
-import itertools
 import json
 import os
 import platform
 import resource
 import shutil
 import time
-from collections import defaultdict
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from publish.accuracy import pairwise
 from publish.pipeline import build
 from publish.synth import synthesize
 
@@ -49,27 +47,6 @@ def machine() -> dict:
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem, 1),
             "python": platform.python_version(), "platform": platform.platform()}
-
-
-def linkage_accuracy(raw: Path, work: Path) -> dict:
-    def load(path, col):
-        with open(path, newline="") as fh:
-            return {(r["resource"], r["record_id"]): r[col] for r in csv.DictReader(fh)}
-
-    truth = load(raw / "truth" / "record_person.csv", "person_id")
-    linked = load(work / "linked_records.csv", "person_key")
-    by_key, by_person = defaultdict(list), defaultdict(list)
-    for k, key in linked.items():
-        if k[0] != "complaints" and k in truth:
-            by_key[key].append(k)
-            by_person[truth[k]].append(k)
-
-    def pairs(groups):
-        return {p for m in groups.values() for p in itertools.combinations(sorted(m), 2)}
-
-    pred, act = pairs(by_key), pairs(by_person)
-    tp = len(pred & act)
-    return {"precision": round(tp / len(pred), 5) if pred else None, "recall": round(tp / len(act), 5) if act else None}
 
 
 def bench_validation(console: Console, regency: str, scale: float, seed: int, period: str) -> dict:
@@ -154,7 +131,8 @@ def main() -> None:
     result = build(raw, root / "dist", root / "work", progress=lambda s: console.print(f"▶ {s}"))
     total = time.perf_counter() - t
     peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    accuracy = linkage_accuracy(raw, root / "work")
+    accuracy = {k: round(v, 5) for k, v in pairwise(raw, root / "work" / "linked_records.csv").items()
+                if k in ("precision", "recall")}
 
     m = machine()
     table = Table(title=f"Build of {args.regency} scale {args.scale}: {rows_in:,} input rows — "

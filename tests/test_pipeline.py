@@ -112,11 +112,10 @@ def tree_digest(path):
     return h.hexdigest()
 
 
-def test_vanished_scheme_stops_and_served_release_is_byte_for_byte_unchanged(built, raw, tmp_path):
+def next_month_without_bpnt(built, raw, tmp_path):
+    """A copy of the served DIST, and an input for 2026-11 whose BPNT list is empty."""
     dist = tmp_path / "dist"
     shutil.copytree(built["dist"], dist, symlinks=True)
-    served = current_release(dist)
-    before = tree_digest(served), (dist / "latest").readlink()
     bad = tmp_path / "bad"
     shutil.copytree(raw["2026-10"], bad)
     desc = json.loads((bad / "datapackage.json").read_text())
@@ -124,6 +123,13 @@ def test_vanished_scheme_stops_and_served_release_is_byte_for_byte_unchanged(bui
     (bad / "datapackage.json").write_text(json.dumps(desc))
     header = (bad / "recipients_bpnt.csv").read_text().splitlines()[0]
     (bad / "recipients_bpnt.csv").write_text(header + "\n")
+    return dist, bad
+
+
+def test_vanished_scheme_stops_and_served_release_is_byte_for_byte_unchanged(built, raw, tmp_path):
+    dist, bad = next_month_without_bpnt(built, raw, tmp_path)
+    served = current_release(dist)
+    before = tree_digest(served), (dist / "latest").readlink()
     with pytest.raises(BuildError, match="BPNT"):
         build(bad, dist, tmp_path / "work")
     assert (tree_digest(served), (dist / "latest").readlink()) == before
@@ -132,15 +138,7 @@ def test_vanished_scheme_stops_and_served_release_is_byte_for_byte_unchanged(bui
 
 
 def test_assertion_can_be_turned_into_a_warning(built, raw, tmp_path):
-    dist = tmp_path / "dist"
-    shutil.copytree(built["dist"], dist, symlinks=True)
-    bad = tmp_path / "bad"
-    shutil.copytree(raw["2026-10"], bad)
-    desc = json.loads((bad / "datapackage.json").read_text())
-    desc["x-period"] = "2026-11"
-    (bad / "datapackage.json").write_text(json.dumps(desc))
-    header = (bad / "recipients_bpnt.csv").read_text().splitlines()[0]
-    (bad / "recipients_bpnt.csv").write_text(header + "\n")
+    dist, bad = next_month_without_bpnt(built, raw, tmp_path)
     cfg = tmp_path / "rules.yml"
     cfg.write_text("assertions:\n  scheme_vanishes: warn\n")
     result = build(bad, dist, tmp_path / "work", config_path=cfg, site=False)
