@@ -143,8 +143,12 @@ def _lower(cell) -> float:
     return 1.0 if _field(name, m).get("protection") == "count" else 0.0
 
 
-def solve_components(model: Model, report: AuditReport) -> dict[tuple, tuple[float, float]]:
-    """(min, max) of every hidden cell."""
+def solve_components(model: Model, report: AuditReport, cache: dict | None = None) -> dict[tuple, tuple[float, float]]:
+    """(min, max) of every hidden cell.
+
+    `cache` keeps the bounds of each component by its set of cells and published values: a
+    repair round re-solves only the components it changed.
+    """
     import highspy
     import numpy as np
 
@@ -182,12 +186,20 @@ def solve_components(model: Model, report: AuditReport) -> dict[tuple, tuple[flo
     for coeffs, rhs in rows:
         comp_rows[find(next(iter(coeffs)))].append((coeffs, rhs))
     bounds = {}
+    cache = {} if cache is None else cache
     for root, members in comp_vars.items():
         report.components += 1
         cons = comp_rows.get(root, [])
+        signature = (frozenset(hidden[k] for k in members),
+                     frozenset((frozenset((hidden[k], a) for k, a in c.items()), rhs) for c, rhs in cons))
+        if signature in cache:
+            bounds.update(cache[signature])
+            continue
+        before = set(bounds)
         if not cons:  # tied to nothing published: anywhere from 1 to the bound
             for k in members:
                 bounds[hidden[k]] = (_lower(hidden[k]), _bound(model, hidden[k]))
+            cache[signature] = {hidden[k]: bounds[hidden[k]] for k in members}
             continue
         local = {k: j for j, k in enumerate(members)}
         h = highspy.Highs()
@@ -214,15 +226,16 @@ def solve_components(model: Model, report: AuditReport) -> dict[tuple, tuple[flo
                 else:
                     lo_hi.append(h.getInfo().objective_function_value)
             bounds[hidden[k]] = tuple(lo_hi)
+        cache[signature] = {c: bounds[c] for c in set(bounds) - before}
     return bounds
 
 
 def audit(tables: dict[str, list[dict]], period: str, primary: set, upper: dict[str, float],
-          min_interval: float = 2.0) -> tuple[AuditReport, Model, dict]:
+          min_interval: float = 2.0, cache: dict | None = None) -> tuple[AuditReport, Model, dict]:
     t = time.perf_counter()
     report = AuditReport()
     model = Model(tables, period, upper)
-    bounds = solve_components(model, report)
+    bounds = solve_components(model, report, cache)
     report.cells = model.cells
     report.hidden = len(bounds)
     for cell, (lo, hi) in bounds.items():
@@ -290,10 +303,11 @@ def hide(tables: dict, name: str, i: int, m: str) -> None:
 
 def audit_and_repair(tables, period, primary, upper, min_interval=2.0, max_rounds=25) -> AuditReport:
     """Audit; while it fails, hide more and audit again. The final report says whether it passed."""
-    repairs = 0
+    repairs, cache, solves, seconds = 0, {}, 0, 0.0
     for _ in range(max_rounds):
-        report, model, _ = audit(tables, period, primary, upper, min_interval)
-        report.repairs = repairs
+        report, model, _ = audit(tables, period, primary, upper, min_interval, cache)
+        solves, seconds = solves + report.solves, seconds + report.seconds
+        report.repairs, report.solves, report.seconds = repairs, solves, seconds
         if report.passed or report.not_optimal:
             return report
         added = repair(model, report.exact + report.narrow)
