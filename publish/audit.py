@@ -16,6 +16,8 @@ joined where rows or tables tie measures together); each is solved on its own, w
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -149,9 +151,6 @@ def solve_components(model: Model, report: AuditReport, cache: dict | None = Non
     `cache` keeps the bounds of each component by its set of cells and published values: a
     repair round re-solves only the components it changed.
     """
-    import highspy
-    import numpy as np
-
     hidden = model.hidden_cells()
     var = {c: k for k, c in enumerate(hidden)}
     # Equations over hidden cells only: published cells move to the right-hand side.
@@ -187,6 +186,7 @@ def solve_components(model: Model, report: AuditReport, cache: dict | None = Non
         comp_rows[find(next(iter(coeffs)))].append((coeffs, rhs))
     bounds = {}
     cache = {} if cache is None else cache
+    jobs = []
     for root, members in comp_vars.items():
         report.components += 1
         cons = comp_rows.get(root, [])
@@ -195,39 +195,79 @@ def solve_components(model: Model, report: AuditReport, cache: dict | None = Non
         if signature in cache:
             bounds.update(cache[signature])
             continue
-        before = set(bounds)
         if not cons:  # tied to nothing published: anywhere from 1 to the bound
             for k in members:
                 bounds[hidden[k]] = (_lower(hidden[k]), _bound(model, hidden[k]))
             cache[signature] = {hidden[k]: bounds[hidden[k]] for k in members}
             continue
         local = {k: j for j, k in enumerate(members)}
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        n = len(members)
-        upper = np.array([_bound(model, hidden[k]) for k in members], dtype=float)
-        lower = np.array([_lower(hidden[k]) for k in members], dtype=float)
-        h.addVars(n, lower, upper)
-        for coeffs, rhs in cons:
-            idx = np.array([local[k] for k in coeffs], dtype=np.int32)
-            h.addRow(rhs, rhs, len(idx), idx, np.array(list(coeffs.values()), dtype=float))
-        for j, k in enumerate(members):
-            lo_hi = []
-            for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
-                cost = np.zeros(n)
-                cost[j] = 1.0
-                h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
-                h.changeObjectiveSense(sense)
-                h.run()
-                report.solves += 1
-                if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-                    report.not_optimal.append(hidden[k])
-                    lo_hi.append(float("nan"))
-                else:
-                    lo_hi.append(h.getInfo().objective_function_value)
-            bounds[hidden[k]] = tuple(lo_hi)
-        cache[signature] = {c: bounds[c] for c in set(bounds) - before}
+        lower = [_lower(hidden[k]) for k in members]
+        upper = [_bound(model, hidden[k]) for k in members]
+        rows_local = [([local[k] for k in c], list(c.values()), rhs) for c, rhs in cons]
+        jobs.append((signature, [hidden[k] for k in members], (lower, upper, rows_local)))
+    results = _run_jobs([j[2] for j in jobs])
+    for (signature, cells, _), (lows, highs, optimal) in zip(jobs, results):
+        report.solves += 2 * len(cells)
+        solved = {}
+        for c, lo, hi, ok in zip(cells, lows, highs, optimal):
+            if not ok:
+                report.not_optimal.append(c)
+            solved[c] = (lo, hi) if ok else (float("nan"), float("nan"))
+        bounds.update(solved)
+        cache[signature] = solved
     return bounds
+
+
+def solve_component(lower: list[float], upper: list[float], rows: list) -> tuple[list, list, list]:
+    """Min and max of each variable of one component: sum(a_i x_i) = rhs for each row, lower <= x <= upper.
+
+    One model, warm-started: between solves only two costs change.
+    """
+    import highspy
+    import numpy as np
+
+    n = len(lower)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.addVars(n, np.array(lower, dtype=float), np.array(upper, dtype=float))
+    for idx, coeffs, rhs in rows:
+        h.addRow(rhs, rhs, len(idx), np.array(idx, dtype=np.int32), np.array(coeffs, dtype=float))
+    out = {}
+    for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
+        h.changeObjectiveSense(sense)
+        values, ok = [], []
+        prev = None
+        for j in range(n):
+            if prev is not None:
+                h.changeColCost(prev, 0.0)
+            h.changeColCost(j, 1.0)
+            prev = j
+            h.run()
+            good = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+            ok.append(good)
+            values.append(h.getInfo().objective_function_value if good else float("nan"))
+        h.changeColCost(prev, 0.0)
+        out[sense] = (values, ok)
+    lows, ok_lo = out[highspy.ObjSense.kMinimize]
+    highs, ok_hi = out[highspy.ObjSense.kMaximize]
+    return lows, highs, [a and b for a, b in zip(ok_lo, ok_hi)]
+
+
+# Components this large are solved in parallel processes (each process has its own HiGHS).
+PARALLEL_MIN_VARS = 3000
+
+
+def _run_jobs(jobs: list) -> list:
+    total = sum(len(j[0]) for j in jobs)
+    workers = min(os.cpu_count() or 1, 4)
+    if total < PARALLEL_MIN_VARS or workers < 2 or len(jobs) < 2:
+        return [solve_component(*j) for j in jobs]
+    # Spawned, not forked: the parent holds DuckDB's threads.
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(workers) as pool:
+        order = sorted(range(len(jobs)), key=lambda k: -len(jobs[k][0]))  # big ones first
+        results = dict(zip(order, pool.starmap(solve_component, [jobs[k] for k in order], chunksize=1)))
+    return [results[k] for k in range(len(jobs))]
 
 
 def audit(tables: dict[str, list[dict]], period: str, primary: set, upper: dict[str, float],
