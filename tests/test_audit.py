@@ -110,3 +110,20 @@ def test_release_passed_its_audit(built):
     audit_report = index["protection"]["audit"]
     assert audit_report["passed"] and audit_report["solves"] > 0
     assert audit_report["exactly_recoverable"] == 0 and audit_report["primary_narrower_than_min"] == 0
+
+
+def test_pre_pass_settles_identities_that_reveal_a_cell_alone():
+    from publish.audit import Model, hide_lone_cells
+
+    # Three hidden villages under a published total of 4: each is 1 or 2, too narrow for a primary.
+    t = {"population_by_region": [
+        blank("population_by_region", *village(1), residents=None),
+        blank("population_by_region", *village(2), residents=None),
+        blank("population_by_region", *village(3), residents=None),
+        blank("population_by_region", *village(4), residents=25),
+        blank("population_by_region", *KEC, residents=29),
+    ]}
+    assert hide_lone_cells(Model(t, "2026-10", UPPER)) >= 1
+    assert t["population_by_region"][3]["residents"] is None
+    report, _, _ = audit(t, "2026-10", primary_of(t), UPPER)
+    assert report.passed
