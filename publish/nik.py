@@ -41,7 +41,7 @@ def nik_birth(nik: str) -> tuple[int, int, int, bool] | None:
 def excel_mangle(number: str, rng: random.Random) -> str:
     """What a spreadsheet does to a 16-digit number: scientific notation or a zeroed 16th digit."""
     if rng.random() < 0.5:
-        return f"{int(number):.5E}".replace("E+", "E+")  # e.g. 3.32901E+15
+        return f"{int(number):.5E}"  # e.g. 3.32901E+15
     return number[:15] + "0"
 
 

@@ -126,8 +126,15 @@ class Build:
         cfg = self.config["protection"]
         report = audit.audit_and_repair(tables, period, prot.primary_cells, upper, float(cfg["min_interval"]))
         if not report.passed:
-            raise BuildError("Audit perlindungan gagal: sel tersembunyi dapat dihitung ulang / "
-                             f"disclosure audit failed: {report.as_dict()}")
+            a = report.as_dict()
+            raise BuildError(
+                f"Audit perlindungan gagal: {a['exactly_recoverable']} sel tersembunyi dapat dihitung tepat, "
+                f"{a['primary_narrower_than_min']} angka kecil dapat dipersempit, {a['not_optimal']} perhitungan "
+                f"tidak selesai, setelah {a['repairs']} sel tambahan disembunyikan. Rilis tidak diterbitkan; "
+                f"laporkan ke pengembang. / Disclosure audit failed: {a['exactly_recoverable']} hidden cells are "
+                f"exactly recoverable, {a['primary_narrower_than_min']} small counts can be narrowed, "
+                f"{a['not_optimal']} solves did not finish, after {a['repairs']} more cells were hidden. "
+                f"The release is not published; report it to the developers.")
         return report
 
     def _period_regency(self, con, pkg: dict) -> tuple[str, str]:

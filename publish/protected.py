@@ -12,7 +12,8 @@ kecamatan is the sum of its villages, the kabupaten of its kecamatan). Inner cel
 rather than totals, the smallest first. Every hidden cell looks the same: NULL in the measure and
 "suppressed" in `<measure>_status`.
 
-The linear-programming audit across all published tables is issue #5; it plugs in after `protect`.
+The linear-programming audit (publish/audit.py) then checks all published tables together and
+hides more where these rules were not enough.
 """
 
 from __future__ import annotations

@@ -19,7 +19,8 @@ from pathlib import Path
 import duckdb
 
 from .errors import InputError, rule_message
-from .schemas import input_package, input_schema, schema_name_for
+from .readers import Prepared, prepare
+from .schemas import input_package, input_schema
 from .sqlfiles import run_sql
 
 # Resources the build cannot run without, in the order foreign keys need (input.datapackage.json).
@@ -210,9 +211,7 @@ class Validator:
             self.results[r["name"]] = self.validate(r, qdir)
         return self.results
 
-    def _read(self, name: str, path: Path, schema: dict) -> "Prepared":
-        from .readers import prepare
-
+    def _read(self, name: str, path: Path, schema: dict) -> Prepared:
         if not path.exists():
             raise InputError(str(path), None, None, None, "missing_file",
                              "Letakkan berkas di folder input atau perbaiki 'path' di datapackage.json.",
