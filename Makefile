@@ -11,6 +11,8 @@ PORT    ?= 8001
 DATA    := data/demo-$(REGENCY)-$(SCALE)-$(SEED)
 DIST    := dist
 WORK    := work
+# Boundaries for the maps: the reference files beside the checkout when they are there.
+BOUNDARIES ?= $(wildcard ../shared/reference)
 
 .PHONY: setup demo build serve test bench clean
 
@@ -29,7 +31,8 @@ $(DATA)/%/datapackage.json: | setup
 
 build: setup $(foreach p,$(PERIODS),$(DATA)/$(p)/datapackage.json)
 	@for p in $(PERIODS); do \
-	  $(BIN)/publish build --input $(DATA)/$$p --out $(DIST) --work $(WORK) || exit 1; \
+	  $(BIN)/publish build --input $(DATA)/$$p --out $(DIST) --work $(WORK) \
+	    $(if $(BOUNDARIES),--boundaries $(BOUNDARIES)) || exit 1; \
 	done
 
 serve: setup

@@ -45,7 +45,9 @@ def synth(regency, scale, seed, period, out, regions, defect_scale):
               help="Private working folder: quarantined rows, linked records. Never published.")
 @click.option("--config", "config_path", type=click.Path(exists=True, path_type=Path), help="Own rules (YAML).")
 @click.option("--no-site", is_flag=True, help="Skip the documentation site.")
-def build(input_dir, dist, work, config_path, no_site):
+@click.option("--boundaries", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder with boundaries-desa.geojson and boundaries-kecamatan.geojson (for the maps).")
+def build(input_dir, dist, work, config_path, no_site, boundaries):
     """Validate, link, compute, protect and publish one release."""
     from rich.console import Console
     from rich.table import Table
@@ -55,7 +57,8 @@ def build(input_dir, dist, work, config_path, no_site):
     console = Console(stderr=True)
     try:
         result = run_build(input_dir, dist, work, config_path,
-                           progress=lambda stage: console.print(f"[bold]▶ {stage}[/bold]"), site=not no_site)
+                           progress=lambda stage: console.print(f"[bold]▶ {stage}[/bold]"), site=not no_site,
+                           boundaries=boundaries)
     except InputError as e:
         console.print(f"[red]{e.text()}[/red]")
         console.print("Build berhenti; rilis yang sedang tayang tidak berubah. / "
@@ -72,6 +75,8 @@ def build(input_dir, dist, work, config_path, no_site):
     for s in result.stages:
         table.add_row(s.name, f"{s.seconds:.2f}", "" if s.rows is None else f"{s.rows:,}", f"{s.peak_rss_mb:,.0f}")
     console.print(table)
+    if not result.index["maps"]["available"]:
+        console.print(f"[yellow]{result.index['maps']['notice']}[/yellow]")
     for w in result.index.get("warnings", []):
         console.print(f"[yellow]PERINGATAN / WARNING [{w['assertion']}]: {w['message_id']} / {w['message_en']}[/yellow]")
     q = sum(r["quarantined"] for r in result.index["rows"].values())

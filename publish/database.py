@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import sqlite_utils
@@ -34,7 +35,22 @@ def carried_rows(previous_db: Path | None, name: str, period: str) -> list[dict]
         con.close()
 
 
-def write_database(db_path: Path, tables: dict[str, list[dict]], order: list[str]) -> dict[str, int]:
+def wanted_indexes(name: str, meta: dict) -> list[tuple[str, ...]]:
+    """Indexes for every facet and for the canned queries (metadata.yml `indexes:`), so none scans."""
+    cols = set(columns(name))
+    want = [(c,) for c in meta.get("tables", {}).get(name, {}).get("facets", [])]
+    want += [tuple(ix) for ix in meta.get("indexes", {}).get(name, [])]
+    want += [(c,) for c in ("period", "level", "parent_code") if c in cols]
+    out = []
+    for ix in want:
+        if ix not in out and set(ix) <= cols:
+            out.append(ix)
+    return out
+
+
+def write_database(db_path: Path, tables: dict[str, list[dict]], order: list[str],
+                   meta: dict | None = None) -> dict[str, int]:
+    meta = meta or {}
     db = sqlite_utils.Database(db_path, recreate=True)
     counts = {}
     for name in order:
@@ -45,17 +61,15 @@ def write_database(db_path: Path, tables: dict[str, list[dict]], order: list[str
         table.create(columns(name), pk=tuple(schema["primaryKey"]) if len(schema["primaryKey"]) > 1
                      else schema["primaryKey"][0], foreign_keys=fks)
         table.insert_all(tables[name], batch_size=5000)
-        for col in {c for c, *_ in fks} | ({"period", "level"} & set(columns(name))):
-            table.create_index([col], if_not_exists=True)
+        for ix in [(c,) for c, *_ in fks] + wanted_indexes(name, meta):
+            table.create_index(list(ix), if_not_exists=True)
         counts[name] = table.count
     db.vacuum()
     db.close()
     return counts
 
 
-def write_csv(path: Path, name: str, rows: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(columns(name)))
-        w.writeheader()
-        w.writerows(rows)
+def write_inspect(db_path: Path, inspect_path: Path) -> None:
+    """`datasette inspect`: counts and hash computed once, so an immutable server never counts rows."""
+    subprocess.run([sys.executable, "-m", "datasette", "inspect", str(db_path), "--inspect-file",
+                    str(inspect_path)], check=True, capture_output=True)

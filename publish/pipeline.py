@@ -19,11 +19,13 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from . import __version__, assertions, audit, catalogue, database, indicators, linked, protected, published, report, unified
+from . import (__version__, assertions, audit, catalogue, database, downloads, freshness, geo, indicators, linked,
+               protected, published, report, unified)
 from .errors import BuildError, InputError
 from .validated import Validator
 
 DB_NAME = "bansos-terbuka.db"
+INSPECT = "inspect-data.json"  # row counts precomputed for immutable serving
 DEFAULTS = Path(__file__).parent / "defaults.yml"
 
 
@@ -64,8 +66,9 @@ def _peak_rss_mb() -> float:
 
 class Build:
     def __init__(self, input_dir: Path, dist: Path, work: Path, config: dict | None = None,
-                 progress=None, site: bool = True):
+                 progress=None, site: bool = True, boundaries: Path | None = None):
         self.input_dir, self.dist, self.work = Path(input_dir), Path(dist), Path(work)
+        self.boundaries = Path(boundaries) if boundaries else None
         self.config = copy.deepcopy(config or load_config())
         self.stages: list[Stage] = []
         self.progress = progress or (lambda msg: None)
@@ -182,19 +185,20 @@ class Build:
         # Indicators are quotients of the protected counts: computed after the audit, never before.
         tables["indicators"] = catalogue.catalogue_rows()
         tables["indicator_values"] = catalogue.values(tables, period)
+        fresh = freshness.compute(tables, previous, built_at, pkg, self.input_dir, period, self.config)
+        tables["releases"] = [freshness.release_row(
+            release_id, period, built_at, fresh, previous, results, audit_report.as_dict(), pkg)]
         for name in tables:
             tables[name] = database.carried_rows(previous_db, name, period) + tables[name]
         findings = self._stage("assertions", lambda: assertions.run(con, tables, previous_db, period, self.config))
         order = published.table_order(list(tables))
-        counts = self._stage("database", lambda: database.write_database(out / DB_NAME, tables, order),
-                             lambda c: sum(c.values()))
-
-        def export():
-            for name in order:
-                database.write_csv(out / "csv" / f"{name}.csv", name, tables[name])
-            return len(order)
-
-        self._stage("export", export)
+        counts = self._stage("database", lambda: database.write_database(
+            out / DB_NAME, tables, order, published.site_meta()), lambda c: sum(c.values()))
+        database.write_inspect(out / DB_NAME, out / INSPECT)
+        self._stage("export", lambda: downloads.write_tables(out, tables, order), lambda n: n)
+        regions = {r[0]: {"level": r[1], "name": r[2]}
+                   for r in con.execute("SELECT code, level, name FROM stg_regions").fetchall()}
+        maps = self._stage("geo", lambda: geo.write_geo(out, self.boundaries, regency, regions))
         periods = sorted({r["period"] for rows in tables.values() for r in rows if "period" in r})
         index = {
             "release_id": release_id, "version": __version__, "period": period, "periods": periods,
@@ -204,6 +208,11 @@ class Build:
                 "SELECT name FROM stg_regions WHERE code = ?", [regency]).fetchone()[0]},
             "synthetic": bool(pkg.get("synthetic", False)),
             "database": DB_NAME,
+            "freshness": fresh,
+            "publication": published.publication(),
+            "downloads": {"zip": downloads.zip_name(release_id), "formats": list(downloads.FORMATS),
+                          "checksums": "SHA256SUMS"},
+            "maps": maps,
             "tables": counts,
             "rows": {n: {"read": r.read, "used": r.used, "quarantined": r.quarantined} for n, r in results.items()},
             "linkage": {k: v for k, v in link_summary.items()},
@@ -218,11 +227,16 @@ class Build:
         self._stage("check", lambda: published.check_release(out, order), lambda n: n)
         index["stages"] = [s.__dict__ for s in self.stages]
         (out / "index.json").write_text(json.dumps(index, indent=2, ensure_ascii=False) + "\n")
+
         if self.site:
             from .site import build_site
             self._stage("site", lambda: build_site(out, self.work))
             index["stages"] = [s.__dict__ for s in self.stages]
             (out / "index.json").write_text(json.dumps(index, indent=2, ensure_ascii=False) + "\n")
+        shutil.copy(published.WILAYAH_LICENCE, out / published.WILAYAH_LICENCE.name)
+        downloads.write_zip(out, release_id, [out / "index.json", out / "validation-report.json",
+                                              out / published.WILAYAH_LICENCE.name, out / "geo" / geo.LICENCE])
+        downloads.write_checksums(out, downloads.published_files(out))
         return index
 
 
@@ -255,5 +269,5 @@ def switch_latest(dist: Path, release: Path) -> None:
 
 
 def build(input_dir: Path, dist: Path, work: Path = Path("work"), config_path: Path | None = None,
-          progress=None, site: bool = True) -> BuildResult:
-    return Build(input_dir, dist, work, load_config(config_path), progress, site).run()
+          progress=None, site: bool = True, boundaries: Path | None = None) -> BuildResult:
+    return Build(input_dir, dist, work, load_config(config_path), progress, site, boundaries).run()

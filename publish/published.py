@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 from pathlib import Path
 
 import yaml
 
+from . import downloads
 from .schemas import ROOT, output_package, output_schema
 
 METADATA_YML = ROOT / "metadata.yml"
+WILAYAH_LICENCE = Path(__file__).parent / "data" / "LICENSE-wilayah.md"
 DB_KEY = "bansos-terbuka"
 SYNTHETIC_HTML = ("<p class=\"synthetic-notice\"><strong>Data sintetis</strong> — bukan data orang sungguhan. "
                   "<strong>Synthetic data</strong> — not real people.</p>")
@@ -25,8 +28,14 @@ def table_order(names: list[str]) -> list[str]:
     return [n for n in order if n in names]
 
 
-def _site_meta() -> dict:
+def site_meta() -> dict:
     return yaml.safe_load(METADATA_YML.read_text(encoding="utf-8"))
+
+
+def publication() -> dict:
+    """What the served release says about itself (title, licence, source), for JSON-LD and feeds."""
+    meta = site_meta()
+    return {k: meta[k] for k in ("title", "description", "synthetic_notice", "license", "license_url", "source")}
 
 
 def _licence(schema: dict, meta: dict) -> tuple[str, str]:
@@ -38,7 +47,7 @@ def _licence(schema: dict, meta: dict) -> tuple[str, str]:
 
 def write_datapackage(out: Path, order: list[str], index: dict) -> Path:
     """datapackage.json for the release's CSVs, with the output Table Schemas beside them."""
-    meta = _site_meta()
+    meta = site_meta()
     (out / "schemas").mkdir(exist_ok=True)
     resources = []
     for name in order:
@@ -71,10 +80,27 @@ def write_metadata(out: Path, order: list[str], index: dict) -> Path:
 
     Nothing is left to inheritance, which Datasette 1.0 drops.
     """
-    meta = _site_meta()
+    meta = site_meta()
     notice = SYNTHETIC_HTML if index.get("synthetic") else ""
-    freshness = (f"<p>Periode data / data period: <strong>{index['period']}</strong> · "
-                 f"dibangun / built: {index['built_at']} · rilis / release: {index['release_id']}</p>")
+    fresh = index.get("freshness", {})
+
+    def freshness(name: str | None = None) -> str:
+        changed = fresh.get("tables", {}).get(name, {}).get("last_data_change") if name else None
+        return (f"<p class=\"bansos-freshness\">Periode data / data period: <strong>{index['period']}</strong> · "
+                f"tanggal sumber / source date: {fresh.get('source_date', '')} · "
+                f"dibangun / built: {index['built_at']} · "
+                f"data terakhir berubah / last data change: {changed or fresh.get('last_data_change', '')} · "
+                f"pembaruan berikutnya / next update: {fresh.get('next_expected_update', '')} · "
+                f"rilis / release: {index['release_id']} · "
+                f"<a href=\"/-/freshness.json\">JSON</a></p>")
+
+    def download_links(name: str) -> str:
+        links = downloads.links(name, index["release_id"])
+        labels = {"csv": "CSV (UTF-8)", "csv-excel": "CSV untuk Excel / for Excel", "xlsx": "XLSX",
+                  "parquet": "Parquet", "zip": "ZIP rilis / release ZIP", "schema": "Table Schema"}
+        return ("<p class=\"bansos-downloads\"><strong>Unduh seluruh tabel / Download the whole table:</strong> "
+                + " · ".join(f"<a href=\"{links[k]}\">{v}</a>" for k, v in labels.items())
+                + " · <a href=\"/downloads/SHA256SUMS\">SHA-256</a></p>")
     tables = {}
     for name in order:
         schema = output_schema(name)
@@ -90,24 +116,41 @@ def write_metadata(out: Path, order: list[str], index: dict) -> Path:
             desc += SUPPRESSION_HTML
         tables[name] = {
             "title": f"{schema.get('x-title-id')} / {schema.get('x-title')}",
-            "description_html": notice + desc + freshness
-            + f"<p><a href=\"/docs/tables/{name}.html\">Dokumentasi / documentation</a></p>",
+            "description_html": notice + desc + download_links(name) + freshness(name)
+            + f"<p><a href=\"/docs/tables/{name}.html\">Dokumentasi / documentation</a> · "
+            f"<a href=\"/-/jsonld/{name}.jsonld\">JSON-LD (DCAT)</a></p>",
             "license": lic, "license_url": url,
             "source": schema.get("x-source", meta["source"]), "source_url": meta.get("source_url"),
             "about": meta["about"], "about_url": meta["about_url"],
             "columns": cols, **extra,
         }
     db = {k: meta[k] for k in ("title", "license", "license_url", "source", "source_url", "about", "about_url")}
-    db["description_html"] = notice + f"<p>{meta['description']}</p>" + freshness
+    db["description_html"] = notice + f"<p>{meta['description']}</p>" + freshness()
     db["tables"] = tables
     if meta.get("queries"):
         db["queries"] = meta["queries"]
     top = {k: meta[k] for k in ("title", "license", "license_url", "source", "source_url", "about", "about_url")}
     top["description_html"] = notice + f"<p>{meta['description']}</p>"
     top["databases"] = {DB_KEY: db}
+    if meta.get("plugins"):
+        top["plugins"] = plugins_for(meta["plugins"], index.get("maps", {}).get("available", False))
     path = out / "metadata.json"
     path.write_text(json.dumps(top, indent=2, ensure_ascii=False) + "\n")
     return path
+
+
+def plugins_for(plugins: dict, maps: bool) -> dict:
+    """Plugin configuration for this release: charts that need boundaries go when there are none."""
+    plugins = copy.deepcopy(plugins)
+    for dash in plugins.get("datasette-dashboards", {}).values():
+        charts = dash.get("charts", {})
+        dropped = {k for k, c in charts.items() if c.pop("needs_boundaries", False) and not maps}
+        for k in dropped:
+            del charts[k]
+        if dropped and "layout" in dash:
+            dash["layout"] = [row for row in ([c if c not in dropped else "." for c in r] for r in dash["layout"])
+                              if any(c != "." for c in row)]
+    return plugins
 
 
 def check_release(out: Path, order: list[str]) -> int:

@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from .pipeline import DB_NAME, current_release
+from .pipeline import DB_NAME, INSPECT, current_release
 
 PACKAGE = Path(__file__).parent
 
@@ -20,7 +20,13 @@ def datasette_args(release: Path, port: int, host: str = "127.0.0.1") -> list[st
             "--setting", "suggest_facets", "off",
             "--setting", "sql_time_limit_ms", "3000",
             "--setting", "max_returned_rows", "2000",
+            "--setting", "facet_time_limit_ms", "500",
+            "--setting", "default_cache_ttl", "3600",
+            "--static", f"downloads:{release}",
+            "--static", f"assets:{PACKAGE / 'static'}",
             "--cors"]
+    if (release / INSPECT).exists():
+        args += ["--inspect-file", str(release / INSPECT)]
     if (release / "site").is_dir():
         args += ["--static", f"docs:{release / 'site'}"]
     return args

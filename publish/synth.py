@@ -333,6 +333,7 @@ class Generator:
             "synthetic": True,
             "x-period": self.period,
             "x-regency": self.regency,
+            "x-source-date": _source_date(self.period),
             "x-generator": {"seed": self.seed, "scale": self.scale, "defects": asdict(self.defects)},
             "resources": resources,
         }
@@ -563,6 +564,12 @@ class Generator:
 def load_schemes() -> list[dict]:
     with (Path(__file__).parent / "data" / "schemes.csv").open(encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
+
+
+def _source_date(period: str) -> str:
+    """A synthetic export is taken on the 5th of the month after its period."""
+    year, month = map(int, period.split("-"))
+    return f"{year + month // 12:04d}-{month % 12 + 1:02d}-05"
 
 
 def synthesize(regency: str, out: Path, scale: float = 1.0, seed: int = 42, period: str = "2026-10",

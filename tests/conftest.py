@@ -15,6 +15,8 @@ from publish.pipeline import build
 from publish.synth import Defects, synthesize
 
 PERIODS = ["2026-08", "2026-09", "2026-10"]
+# Reference boundaries are read from ../shared when it is there, never copied into the project.
+BOUNDARIES = Path(__file__).resolve().parents[2] / "shared" / "reference"
 SCALE = 0.03  # about 4,700 people in Sumbawa Barat: every village, every scheme, seconds to build
 
 
@@ -40,7 +42,8 @@ def built(raw, tmp_path_factory) -> dict:
     """Three consecutive releases into one DIST; the last is latest."""
     root = tmp_path_factory.mktemp("build")
     dist, work = root / "dist", root / "work"
-    results = [build(raw[p], dist, work) for p in PERIODS]
+    results = [build(raw[p], dist, work, boundaries=BOUNDARIES if BOUNDARIES.exists() else None)
+               for p in PERIODS]
     return {"dist": dist, "work": work, "results": results, "release": results[-1].release_dir,
             "raw": raw[PERIODS[-1]]}
 

@@ -3,6 +3,10 @@
 import csv
 import re
 import sqlite3
+import zipfile
+
+import openpyxl
+import pyarrow.parquet as pq
 
 from publish.schemas import input_schema
 
@@ -39,8 +43,23 @@ def published_texts(dist):
             for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
                 for row in con.execute(f"SELECT * FROM [{table}]"):
                     yield f"{path}:{table}", " | ".join(map(str, row))
-        elif path.suffix in (".csv", ".json", ".md", ".html", ".txt", ".xml", ".js"):
-            yield str(path), path.read_text(encoding="utf-8", errors="replace")
+        elif path.suffix == ".xlsx":
+            wb = openpyxl.load_workbook(path, read_only=True)
+            for ws in wb.worksheets:
+                for row in ws.iter_rows(values_only=True):
+                    yield f"{path}:{ws.title}", " | ".join(map(str, row))
+        elif path.suffix == ".parquet":
+            yield str(path), pq.read_table(path).to_pandas().to_csv(index=False)
+        elif path.suffix == ".zip":
+            with zipfile.ZipFile(path) as z:
+                for member in z.namelist():
+                    yield f"{path}:{member}", z.read(member).decode("utf-8", errors="replace")
+        elif path.suffix in (".png", ".gz", ".woff", ".woff2", ".ico"):
+            continue  # the site theme's own images, fonts and compressed copies
+        else:
+            text = path.read_bytes()
+            assert b"\0" not in text[:4096], f"{path}: a binary file type this scan cannot read"
+            yield str(path), text.decode("utf-8", errors="replace")
 
 
 def test_no_identifier_is_published(built):
