@@ -317,7 +317,7 @@ def repair(model: Model, failing: list[tuple]) -> int:
         for c, _ in eq:
             by_cell[c].append(k)
     added = 0
-    for cell in failing:
+    for cell in sorted(set(failing)):  # a fixed order: the same input always gives the same release
         seen_cells, seen_eqs, frontier = {cell}, set(), [cell]
         while frontier:
             eqs = {k for c in frontier for k in by_cell[c]} - seen_eqs

@@ -35,10 +35,14 @@ def _fields(name: str) -> list[dict]:
 def _cells(name: str, rows: list[dict]):
     fields = _fields(name)
     text = [f["name"] for f in fields if f["type"] in ("string", "date")]
+    flags = [f["name"] for f in fields if f["type"] == "boolean"]
     for row in rows:
         out = dict(row)
-        for col in text:
-            out[col] = safe_text(out.get(col))
+        for col in text:  # dates as ISO text, as in the database: the same in every format
+            v = out.get(col)
+            out[col] = safe_text(v.isoformat() if isinstance(v, dt.date) else v)
+        for col in flags:  # SQLite keeps 1/0; the Table Schema's own words are true/false
+            out[col] = None if out.get(col) is None else ("true" if out[col] else "false")
         yield out
 
 
@@ -65,7 +69,7 @@ def write_xlsx(path: Path, name: str, rows: list[dict]) -> None:
         for f in fields:
             v = row.get(f["name"])
             if f["type"] == "boolean" and v is not None:
-                v = bool(v)
+                v = v == "true"
             cell = WriteOnlyCell(ws, value=v)
             if isinstance(v, str):
                 cell.data_type = "s"  # never a formula, whatever the text

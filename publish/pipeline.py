@@ -22,6 +22,7 @@ import yaml
 from . import (__version__, assertions, audit, catalogue, database, downloads, freshness, geo, indicators, linked,
                protected, published, report, unified)
 from .errors import BuildError, InputError
+from .schemas import output_schema
 from .validated import Validator
 
 DB_NAME = "bansos-terbuka.db"
@@ -103,6 +104,10 @@ class Build:
             unified.recipients_view(con, results)
             period, regency = self._period_regency(con, pkg)
             release_id = f"{period}-{built_at:%Y%m%dT%H%M%SZ}"
+            n = 1
+            while (self.dist / "releases" / release_id).exists():  # two builds within one second
+                n += 1
+                release_id = f"{period}-{built_at:%Y%m%dT%H%M%SZ}-{n}"
             tmp = self.dist / "releases" / f".tmp-{release_id}"
             final = self.dist / "releases" / release_id
             shutil.rmtree(tmp, ignore_errors=True)
@@ -170,7 +175,10 @@ class Build:
             tables = {}
             k = int(self.config["protection"]["max_small_count"])
             for name in names:
-                cur = con.execute(f"SELECT * FROM ind_{name}")
+                # A fixed row order: ties in secondary suppression break by row, so the same input
+                # must always give the same release.
+                key = ", ".join(output_schema(name)["primaryKey"])
+                cur = con.execute(f"SELECT * FROM ind_{name} ORDER BY {key}")
                 cols = [d[0] for d in cur.description]
                 rows = [dict(zip(cols, r)) for r in cur.fetchall()]
                 raw_rows[name] = rows

@@ -17,9 +17,12 @@ WILAYAH_LICENCE = Path(__file__).parent / "data" / "LICENSE-wilayah.md"
 DB_KEY = "bansos-terbuka"
 SYNTHETIC_HTML = ("<p class=\"synthetic-notice\"><strong>Data sintetis</strong> — bukan data orang sungguhan. "
                   "<strong>Synthetic data</strong> — not real people.</p>")
-SUPPRESSION_HTML = ("<p>Kolom <code>*_status</code> = <code>suppressed</code>: nilai disembunyikan (kosong) untuk "
-                    "melindungi kelompok kecil (1–4 orang). / A <code>*_status</code> of <code>suppressed</code> "
-                    "means the value is hidden (empty) to protect small groups (1–4 people).</p>")
+SUPPRESSION_HTML = ("<p>Kolom <code>status</code> atau <code>*_status</code> = <code>suppressed</code>: nilai "
+                    "disembunyikan (kosong, bukan nol) untuk melindungi kelompok kecil (1–4 orang), atau agar "
+                    "tidak dapat dihitung dari angka terbit lain. / A <code>status</code> or <code>*_status</code> "
+                    "of <code>suppressed</code> means the value is hidden (empty, not zero) to protect small groups "
+                    "(1–4 people), or so that it cannot be worked out from other published figures. "
+                    "<a href=\"/docs/protection.html\">Perlindungan data / data protection</a></p>")
 
 
 def table_order(names: list[str]) -> list[str]:
@@ -105,20 +108,22 @@ def write_metadata(out: Path, order: list[str], index: dict) -> Path:
     for name in order:
         schema = output_schema(name)
         lic, url = _licence(schema, meta)
-        extra = meta.get("tables", {}).get(name, {})
+        extra = dict(meta.get("tables", {}).get(name, {}))
+        see_also = "".join(f" · <a href=\"{s['href']}\">{s['label']}</a>" for s in extra.pop("see_also", [])
+                           if index.get("maps", {}).get("available") or not s.get("needs_boundaries"))
         cols = {}
         for f in schema["fields"]:
             unit = f" [{f['unit']}]" if f.get("unit") else ""
             text = " / ".join(x for x in (f.get("description_id"), f.get("description")) if x)
             cols[f["name"]] = f"{f.get('title_id', f['name'])} / {f.get('title', f['name'])}{unit}. {text}".strip()
         desc = f"<p>{schema.get('x-description-id', '')}</p><p>{schema.get('x-description', '')}</p>"
-        if any(f.get("protection") in ("count", "sum") for f in schema["fields"]):
+        if any(f.get("protection") for f in schema["fields"]):
             desc += SUPPRESSION_HTML
         tables[name] = {
             "title": f"{schema.get('x-title-id')} / {schema.get('x-title')}",
             "description_html": notice + desc + download_links(name) + freshness(name)
             + f"<p><a href=\"/docs/tables/{name}.html\">Dokumentasi / documentation</a> · "
-            f"<a href=\"/-/jsonld/{name}.jsonld\">JSON-LD (DCAT)</a></p>",
+            f"<a href=\"/-/jsonld/{name}.jsonld\">JSON-LD (DCAT)</a>{see_also}</p>",
             "license": lic, "license_url": url,
             "source": schema.get("x-source", meta["source"]), "source_url": meta.get("source_url"),
             "about": meta["about"], "about_url": meta["about_url"],

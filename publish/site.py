@@ -83,7 +83,7 @@ TEXT = {
         "field_head": ("Nama", "Tipe", "Satuan", "Judul", "Keterangan"),
         "primary_key": "Kunci utama",
         "browse": "Buka di Datasette",
-        "csv": "Unduh CSV",
+        "csv": "Unduh seluruh tabel",
         "suppressed": (
             "Kolom `*_status` berisi `published` bila angka diterbitkan, atau `suppressed` "
             "bila angka disembunyikan (dikosongkan) untuk melindungi kelompok kecil: "
@@ -127,7 +127,7 @@ TEXT = {
         "field_head": ("Name", "Type", "Unit", "Title", "Description"),
         "primary_key": "Primary key",
         "browse": "Browse in Datasette",
-        "csv": "Download CSV",
+        "csv": "Download the whole table",
         "suppressed": (
             "A `*_status` column holds `published` when the number is published, or "
             "`suppressed` when the number is hidden (left empty) to protect small groups: "
@@ -335,7 +335,9 @@ def table_page(name: str, schema: dict, index: dict, lang: str) -> str:
         text(pick(schema, lang, "x-description-id", "x-description")),
         t["row_count"].format(rows=text(index["tables"].get(name, ""))),
         f"- [{t['browse']}]({DATASETTE_DB}/{name})\n"
-        f"- [{t['csv']}]({DATASETTE_DB}/{name}.csv?_size=max)",
+        f"- {t['csv']}: [CSV](/downloads/csv/{name}.csv) · [CSV (Excel)](/downloads/csv-excel/{name}.csv) · "
+        f"[XLSX](/downloads/xlsx/{name}.xlsx) · [Parquet](/downloads/parquet/{name}.parquet) · "
+        f"[Table Schema](/downloads/schemas/{name}.schema.json)",
         f"## {t['fields']}",
         table(t["field_head"], [field_row(f, lang) for f in schema.get("fields", [])]),
     ]

@@ -48,28 +48,41 @@ def built(raw, tmp_path_factory) -> dict:
             "raw": raw[PERIODS[-1]]}
 
 
-@pytest.fixture(scope="session")
-def server(built):
-    """The real `publish serve` (Datasette over HTTP) on a free port."""
+def start_server(dist: Path, log: Path, env: dict | None = None):
+    """`publish serve` on a free port; its log goes to a file (a pipe nobody reads fills and stalls it)."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "publish", "serve", str(built["dist"]), "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    fh = log.open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "publish", "serve", str(dist), "--port", str(port)],
+                            stdout=fh, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             if httpx.get(url + "/-/versions.json", timeout=1).status_code == 200:
-                break
+                return proc, url
         except httpx.HTTPError:
             time.sleep(0.2)
         if proc.poll() is not None:
-            raise RuntimeError(proc.stdout.read().decode())
-    else:
-        proc.kill()
-        raise RuntimeError("server did not start")
-    yield url
+            raise RuntimeError(log.read_text())
+    proc.kill()
+    raise RuntimeError("server did not start:\n" + log.read_text())
+
+
+def stop_server(proc) -> None:
     proc.terminate()
-    proc.wait(10)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+
+
+@pytest.fixture(scope="session")
+def server(built, tmp_path_factory):
+    """The real `publish serve` (Datasette over HTTP) on a free port."""
+    proc, url = start_server(built["dist"], tmp_path_factory.mktemp("server") / "serve.log")
+    yield url
+    stop_server(proc)
 
 
 NO_DEFECTS = Defects(nik_typo=0, nik_excel=0, nik_missing=0, name_variant=0, birth_typo=0,

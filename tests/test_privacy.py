@@ -41,13 +41,13 @@ def published_texts(dist):
         if path.suffix == ".db":
             con = sqlite3.connect(path)
             for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
-                for row in con.execute(f"SELECT * FROM [{table}]"):
-                    yield f"{path}:{table}", " | ".join(map(str, row))
+                yield f"{path}:{table}", "\n".join(" | ".join(map(str, row))
+                                                   for row in con.execute(f"SELECT * FROM [{table}]"))
         elif path.suffix == ".xlsx":
             wb = openpyxl.load_workbook(path, read_only=True)
             for ws in wb.worksheets:
-                for row in ws.iter_rows(values_only=True):
-                    yield f"{path}:{ws.title}", " | ".join(map(str, row))
+                yield f"{path}:{ws.title}", "\n".join(" | ".join(map(str, row))
+                                                     for row in ws.iter_rows(values_only=True))
         elif path.suffix == ".parquet":
             yield str(path), pq.read_table(path).to_pandas().to_csv(index=False)
         elif path.suffix == ".zip":

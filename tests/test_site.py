@@ -95,7 +95,8 @@ def test_table_page_content(site):
     assert "Regions (Kemendagri codes)" in en_page and "Region code" in en_page
     assert "76" in id_page
     assert 'href="/bansos-terbuka/regions"' in en_page
-    assert 'href="/bansos-terbuka/regions.csv?_size=max"' in en_page
+    for fmt in ('csv/regions.csv', 'csv-excel/regions.csv', 'xlsx/regions.xlsx', 'parquet/regions.parquet'):
+        assert f'href="/downloads/{fmt}"' in en_page and f'href="/downloads/{fmt}"' in id_page
 
 
 def test_suppression_explained(site):

@@ -147,7 +147,23 @@ def extra_template_vars(view_name, table, database, request, datasette):
             jsonld.table_document(table, _base(request), DB, index, _meta(datasette)))
     elif view_name == "index" and request is not None and index:
         out["bansos_jsonld"] = jsonld.script_tag_json(jsonld.catalog(_base(request), DB, index, _meta(datasette)))
+        out["bansos_home"] = _home(datasette, index)
     return out
+
+
+def _home(datasette, index: dict) -> dict:
+    """What the home page lists: dashboards, canned queries and tables, with their own titles."""
+    served = (datasette.metadata() or {}).get("databases", {}).get(DB, {})
+    dashboards = (datasette.metadata() or {}).get("plugins", {}).get("datasette-dashboards", {})
+    return {
+        "db": DB, "period": index.get("period"), "freshness": index.get("freshness", {}),
+        "zip": index.get("downloads", {}).get("zip"), "database_file": index.get("database"),
+        "dashboards": [{"slug": k, "title": v.get("title", k), "description": v.get("description", "")}
+                       for k, v in dashboards.items()],
+        "queries": [{"name": k, "title": v.get("title", k)} for k, v in served.get("queries", {}).items()],
+        "tables": [{"name": k, "rows": n, "title": served.get("tables", {}).get(k, {}).get("title", k)}
+                   for k, n in index.get("tables", {}).items()],
+    }
 
 
 async def _plain(send, status: int, text: str, headers: list[tuple[bytes, bytes]]):
