@@ -13,6 +13,9 @@ DIST    := dist
 WORK    := work
 # Boundaries for the maps: the reference files beside the checkout when they are there.
 BOUNDARIES ?= $(wildcard ../shared/reference)
+# axe-core (npm) for the accessibility checks of the browser tests, pinned, in tests/node/ (git ignores it).
+AXE_CORE  := 4.14.1
+AXE_STAMP := tests/node/.axe-core-$(AXE_CORE)
 
 .PHONY: setup demo build serve test bench clean
 
@@ -22,6 +25,11 @@ $(BIN)/publish: pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(BIN)/publish
+
+$(AXE_STAMP):
+	@command -v npm >/dev/null || { echo "npm is needed for the accessibility tests: apt-get install npm"; exit 1; }
+	npm install --prefix tests/node axe-core@$(AXE_CORE) --save-exact --no-audit --no-fund --loglevel=error
+	touch $@
 
 setup: $(BIN)/publish
 
@@ -40,11 +48,13 @@ serve: setup
 
 demo: build serve
 
-test: setup
+test: setup $(AXE_STAMP)
 	$(BIN)/python -m pytest -q
 
+# The load test drives wrk (Debian's package) against the real server on 127.0.0.1.
 bench: setup
-	$(BIN)/python -m bench.run
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(DATA) $(DIST) $(WORK) bench/work

@@ -107,9 +107,11 @@ class Model:
         p_table, p_measure = ident["parts"].split(".")
         if t_table not in self.rows or p_table not in self.rows:
             return
+        where = ident.get("where", {})  # only the parts rows whose dimensions take these values
         parts = defaultdict(list)
         for i, r in self.rows[p_table]:
-            parts[(r["level"], r["region_code"])].append(i)
+            if all(r.get(dim) in allowed for dim, allowed in where.items()):
+                parts[(r["level"], r["region_code"])].append(i)
         for i, r in self.rows[t_table]:
             kids = parts.get((r["level"], r["region_code"]), [])
             if kids:

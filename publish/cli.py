@@ -54,11 +54,13 @@ def build(input_dir, dist, work, config_path, no_site, boundaries):
 
     from .pipeline import build as run_build
 
+    from .progress import RichReporter
+
     console = Console(stderr=True)
     try:
-        result = run_build(input_dir, dist, work, config_path,
-                           progress=lambda stage: console.print(f"[bold]▶ {stage}[/bold]"), site=not no_site,
-                           boundaries=boundaries)
+        with RichReporter(console) as reporter:
+            result = run_build(input_dir, dist, work, config_path, progress=reporter, site=not no_site,
+                               boundaries=boundaries)
     except InputError as e:
         console.print(f"[red]{e.text()}[/red]")
         console.print("Build berhenti; rilis yang sedang tayang tidak berubah. / "

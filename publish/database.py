@@ -49,7 +49,7 @@ def wanted_indexes(name: str, meta: dict) -> list[tuple[str, ...]]:
 
 
 def write_database(db_path: Path, tables: dict[str, list[dict]], order: list[str],
-                   meta: dict | None = None) -> dict[str, int]:
+                   meta: dict | None = None, on_step=None) -> dict[str, int]:
     meta = meta or {}
     db = sqlite_utils.Database(db_path, recreate=True)
     counts = {}
@@ -64,6 +64,8 @@ def write_database(db_path: Path, tables: dict[str, list[dict]], order: list[str
         for ix in [(c,) for c, *_ in fks] + wanted_indexes(name, meta):
             table.create_index(list(ix), if_not_exists=True)
         counts[name] = table.count
+        if on_step:
+            on_step(name, counts[name])
     db.vacuum()
     db.close()
     return counts

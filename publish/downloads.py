@@ -129,7 +129,7 @@ def write_zip(out: Path, release_id: str, extra: list[Path]) -> Path:
     return path
 
 
-def write_tables(out: Path, tables: dict[str, list[dict]], order: list[str]) -> int:
+def write_tables(out: Path, tables: dict[str, list[dict]], order: list[str], on_step=None) -> int:
     """Every table in every format; returns the number of files written."""
     n = 0
     for name in order:
@@ -140,6 +140,8 @@ def write_tables(out: Path, tables: dict[str, list[dict]], order: list[str]) -> 
         (out / "parquet").mkdir(exist_ok=True)
         write_parquet(out / FORMATS["parquet"].format(name), name, rows)
         n += len(FORMATS)
+        if on_step:
+            on_step(name, len(rows))
     return n
 
 

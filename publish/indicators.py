@@ -18,7 +18,7 @@ LEVELS = [  # level, region code, parent code, from a village code
 ]
 
 
-def compute(con, period: str, regency: str, config: dict) -> list[str]:
+def compute(con, period: str, regency: str, config: dict, on_step=None) -> list[str]:
     """Create ind_<table> for every published table; return their names."""
     for name, value in {
         "period": period, "regency": regency,
@@ -39,6 +39,8 @@ def compute(con, period: str, regency: str, config: dict) -> list[str]:
         if (SQL_DIR / f"{name}.sql").exists():
             run_sql(con, name)
             roll_up(con, name)
+            if on_step:
+                on_step(name, 0)
     have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     missing = [n for n in names if f"ind_{n}" not in have and not output_schema(n).get("x-derived")]
     if missing:

@@ -62,20 +62,24 @@ def _linker_input(con, table: str, where: str) -> None:
 
 
 def link(con: duckdb.DuckDBPyConnection, work: Path, match_probability: float = 0.9,
-         release_id: str = "latest") -> dict:
+         release_id: str = "latest", on_step=None) -> dict:
     """Fill table `linked` (resource, record_id, person_key, method, probability); return a summary.
 
     The trained model and thresholds go to WORK/linkage/<release_id>/ so that any link of a
     release can be explained later; they are private like the links themselves.
     """
     con.execute(f"SET VARIABLE exact_name_similarity = {EXACT_NAME_SIMILARITY}")
+    step = on_step or (lambda label, rows: None)
     run_sql(con, "linked_exact")
     n_rest = con.execute("SELECT count(*) FROM link_rest").fetchone()[0]
     summary = {"exact": con.execute("SELECT count(*) FROM linked").fetchone()[0],
                "probabilistic": 0, "unmatched_clusters": 0, "threshold": match_probability}
+    step("exact NIK", summary["exact"])
     if n_rest:
         summary.update(_probabilistic(con, Path(work) / "linkage" / release_id, match_probability))
+    step("Splink", n_rest)
     run_sql(con, "linked_complaints")
+    step("complaints", 0)
     summary["records"] = con.execute("SELECT count(*) FROM linked").fetchone()[0]
     summary["person_keys"] = con.execute("SELECT count(DISTINCT person_key) FROM linked").fetchone()[0]
     return summary

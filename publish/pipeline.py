@@ -22,6 +22,7 @@ import yaml
 from . import (__version__, assertions, audit, catalogue, database, downloads, freshness, geo, indicators, linked,
                protected, published, report, unified)
 from .errors import BuildError, InputError
+from .progress import CallbackReporter, Reporter
 from .schemas import output_schema
 from .validated import Validator
 
@@ -72,15 +73,24 @@ class Build:
         self.boundaries = Path(boundaries) if boundaries else None
         self.config = copy.deepcopy(config or load_config())
         self.stages: list[Stage] = []
-        self.progress = progress or (lambda msg: None)
+        if progress is None:
+            progress = Reporter()
+        elif not isinstance(progress, Reporter):
+            progress = CallbackReporter(progress)
+        self.report = progress
         self.site = site
 
-    def _stage(self, name: str, fn, rows=None):
-        self.progress(name)
+    def _stage(self, name: str, fn, rows=None, steps: int | None = None):
+        self.report.start(name, steps)
         t = time.perf_counter()
         out = fn()
-        self.stages.append(Stage(name, time.perf_counter() - t, rows(out) if rows else None, _peak_rss_mb()))
+        n = rows(out) if rows else None
+        self.report.finish(n)
+        self.stages.append(Stage(name, time.perf_counter() - t, n, _peak_rss_mb()))
         return out
+
+    def step(self, label: str = "", rows: int = 0) -> None:
+        self.report.step(label, rows)
 
     def run(self) -> BuildResult:
         if self.work.resolve() == self.dist.resolve() or self.dist.resolve() in self.work.resolve().parents:
@@ -98,8 +108,9 @@ class Build:
                                      "memory_limit": str(res.get("memory_limit", "2GB")),
                                      "threads": int(res.get("threads", 2))})
         try:
-            validator = Validator(con, self.input_dir, self.work)
-            results = self._stage("validate", validator.run, lambda r: sum(x.read for x in r.values()))
+            validator = Validator(con, self.input_dir, self.work, on_step=self.step)
+            results = self._stage("validate", validator.run, lambda r: sum(x.read for x in r.values()),
+                                  steps=len(pkg.get("resources", [])) or None)
             check_thresholds(results, self.config, self.work)
             unified.recipients_view(con, results)
             period, regency = self._period_regency(con, pkg)
@@ -155,15 +166,17 @@ class Build:
         self._stage("unify", lambda: unified.unify(
             con, self.config["linkage"]["mismatch_name_similarity"]), lambda n: n)
         link_summary = self._stage("link", lambda: linked.link(
-            con, self.work, float(self.config["linkage"]["match_probability"]), release_id), lambda s: s["records"])
+            con, self.work, float(self.config["linkage"]["match_probability"]), release_id, self.step),
+            lambda s: s["records"], steps=3)
         linked_csv = linked.write_linked_records(con, self.work)
         truth = self.input_dir / "truth" / "record_person.csv"
         if truth.exists():  # synthetic input: say how well the linkage did against the planted truth
             from .accuracy import pairwise
 
-            acc = pairwise(self.input_dir, linked_csv)
+            acc = self._stage("accuracy", lambda: pairwise(self.input_dir, linked_csv))
             link_summary["accuracy"] = {k: round(acc[k], 5) for k in ("precision", "recall")}
-        names = self._stage("indicators", lambda: indicators.compute(con, period, regency, self.config))
+        names = self._stage("indicators", lambda: indicators.compute(con, period, regency, self.config, self.step),
+                            steps=len(indicators.output_names()))
 
         prot = protected.ProtectionReport()
         previous = current_release(self.dist)
@@ -185,9 +198,10 @@ class Build:
                 tables[name] = protected.protect_table(
                     name, rows, k, prot, int(self.config["protection"]["min_median_count"]),
                     float(self.config["protection"]["p_percent"]))
+                self.step(name, len(rows))
             return tables
 
-        tables = self._stage("protect", protect, lambda t: sum(map(len, t.values())))
+        tables = self._stage("protect", protect, lambda t: sum(map(len, t.values())), steps=len(names))
         audit_report = self._stage("audit", lambda: self._audit(con, tables, period, prot, results))
         information_lost = protected.information_lost(raw_rows, tables)
         # Indicators are quotients of the protected counts: computed after the audit, never before.
@@ -201,9 +215,11 @@ class Build:
         findings = self._stage("assertions", lambda: assertions.run(con, tables, previous_db, period, self.config))
         order = published.table_order(list(tables))
         counts = self._stage("database", lambda: database.write_database(
-            out / DB_NAME, tables, order, published.site_meta()), lambda c: sum(c.values()))
+            out / DB_NAME, tables, order, published.site_meta(), self.step), lambda c: sum(c.values()),
+            steps=len(order))
         database.write_inspect(out / DB_NAME, out / INSPECT)
-        self._stage("export", lambda: downloads.write_tables(out, tables, order), lambda n: n)
+        self._stage("export", lambda: downloads.write_tables(out, tables, order, self.step), lambda n: n,
+                    steps=len(order))
         regions = {r[0]: {"level": r[1], "name": r[2]}
                    for r in con.execute("SELECT code, level, name FROM stg_regions").fetchall()}
         maps = self._stage("geo", lambda: geo.write_geo(out, self.boundaries, regency, regions))
@@ -238,7 +254,7 @@ class Build:
 
         if self.site:
             from .site import build_site
-            self._stage("site", lambda: build_site(out, self.work))
+            self._stage("site", lambda: build_site(out, self.work, config=self.config))
             index["stages"] = [s.__dict__ for s in self.stages]
             (out / "index.json").write_text(json.dumps(index, indent=2, ensure_ascii=False) + "\n")
         shutil.copy(published.WILAYAH_LICENCE, out / published.WILAYAH_LICENCE.name)

@@ -2,28 +2,32 @@
 
 Pages are written in both languages (`page.md` Indonesian, `page.en.md` English) into
 a fresh copy of the hand-written docs, so the repository's docs are never touched.
+Commitment pages come from `site_commitments`, release notes and licences from
+`site_release_notes`, indicator pages from `site_indicators`; after the build,
+`search_stemmed` adds Indonesian stems to the search index.
 """
 
 from __future__ import annotations
 
 import calendar
-import html
 import json
 import os
-import re
 import shutil
 import sqlite3
 import subprocess
 import sys
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import yaml
 
+from .search_stemmed import stem_search_index
+from .site_commitments import (SAFE_ID, Commitment, cell, pick, read_indicators, status_vocabulary, table, text,
+                               write_commitment_pages)
+from .site_release_notes import write_licences_page, write_release_notes
+
 LANGS = ("id", "en")
 DATASETTE_DB = "/bansos-terbuka"
-SAFE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
 # Nav section titles: Indonesian in the nav itself, English via nav_translations.
 SECTIONS = {
@@ -31,6 +35,7 @@ SECTIONS = {
     "commitments": {"id": "Pemantauan komitmen", "en": "Commitment tracker"},
     "quality": {"id": "Mutu data", "en": "Data quality"},
     "indicators": {"id": "Indikator", "en": "Indicators"},
+    "release": {"id": "Rilis dan lisensi", "en": "Release and licences"},
 }
 
 VALIDATION_TEXT = {
@@ -73,7 +78,8 @@ VALIDATION_TEXT = {
 TEXT = {
     "id": {
         "tables_title": "Tabel data",
-        "tables_intro": "Semua tabel yang diterbitkan pada rilis ini.",
+        "tables_intro": ("Kamus data: semua tabel yang diterbitkan pada rilis ini. Halaman setiap tabel "
+                         "menjelaskan arti, tipe dan satuan setiap kolomnya."),
         "release": "Rilis {release_id} (versi {version}), periode data {period}, dibuat {built_at}.",
         "synthetic": "Data pada rilis ini sintetis: tidak menggambarkan orang sungguhan.",
         "table": "Tabel",
@@ -89,35 +95,11 @@ TEXT = {
             "bila angka disembunyikan (dikosongkan) untuk melindungi kelompok kecil: "
             "jumlah 1 sampai 4 tidak diterbitkan; nol tetap diterbitkan."
         ),
-        "commitments_title": "Pemantauan komitmen",
-        "commitments_intro": "Komitmen Open Government Partnership yang dipantau situs ini.",
-        "commitment_head": ("Id", "Judul", "Wilayah", "Mulai", "Selesai"),
-        "national": "nasional",
-        "period": "Masa komitmen",
-        "region": "Wilayah",
-        "ogp_value": "Nilai OGP",
-        "institutions": "Lembaga",
-        "problem": "Masalah",
-        "source": "Sumber: halaman komitmen di situs OGP",
-        "milestones": "Tonggak",
-        "milestone_head": ("No", "Judul", "Mulai", "Selesai", "Status", "Status diperbarui", "Bukti"),
-        "evidence": "bukti",
-        "no_milestones": "Belum ada tonggak.",
-        "overdue": "Terlambat",
-        "overdue_title": "Tonggak terlambat",
-        "overdue_intro": "Tonggak yang tenggatnya sebelum akhir periode data ({end}) tetapi belum selesai:",
-        "milestone_note": "Status tonggak pada demo ini sintetis, bukan penilaian OGP yang sebenarnya.",
-        "status": {
-            "not_started": "belum mulai",
-            "in_progress": "berjalan",
-            "stuck": "macet",
-            "finished": "selesai",
-            "incomplete": "tidak tuntas",
-        },
     },
     "en": {
         "tables_title": "Data tables",
-        "tables_intro": "Every table published in this release.",
+        "tables_intro": ("Data dictionary: every table published in this release. Each table's page "
+                         "explains what each column means, its type and its unit."),
         "release": "Release {release_id} (version {version}), data period {period}, built {built_at}.",
         "synthetic": "The data in this release is synthetic: it does not describe real people.",
         "table": "Table",
@@ -133,56 +115,33 @@ TEXT = {
             "`suppressed` when the number is hidden (left empty) to protect small groups: "
             "counts from 1 to 4 are not published; zeros are."
         ),
-        "commitments_title": "Commitment tracker",
-        "commitments_intro": "The Open Government Partnership commitments this site follows.",
-        "commitment_head": ("Id", "Title", "Region", "Start", "End"),
-        "national": "national",
-        "period": "Commitment period",
-        "region": "Region",
-        "ogp_value": "OGP value",
-        "institutions": "Institutions",
-        "problem": "Problem",
-        "source": "Source: the commitment's page on the OGP website",
-        "milestones": "Milestones",
-        "milestone_head": ("No", "Title", "Start", "End", "Status", "Status updated", "Evidence"),
-        "evidence": "evidence",
-        "no_milestones": "No milestones yet.",
-        "overdue": "Overdue",
-        "overdue_title": "Overdue milestones",
-        "overdue_intro": "Milestones due before the end of the data period ({end}) that are not finished:",
-        "milestone_note": "Milestone statuses in this demo are synthetic, not a real OGP assessment.",
-        "status": {
-            "not_started": "not started",
-            "in_progress": "in progress",
-            "stuck": "stuck",
-            "finished": "finished",
-            "incomplete": "incomplete",
-        },
     },
 }
-
-
-@dataclass
-class Commitment:
-    row: dict
-    milestones: list[dict]
 
 
 # --- public API -------------------------------------------------------------------
 
 
-def build_site(release_dir: Path, work_dir: Path, repo_root: Path | None = None) -> Path:
-    """Generate data pages from schemas and the release, run mkdocs build --strict, write release_dir/'site'. Returns that path."""
+def build_site(release_dir: Path, work_dir: Path, repo_root: Path | None = None,
+               config: dict | None = None) -> Path:
+    """Generate data pages from schemas and the release, run mkdocs build --strict, write release_dir/'site'. Returns that path.
+
+    `config` is the build's configuration (publish/defaults.yml when not given): the site takes the
+    milestone status vocabulary from it.
+    """
     release_dir, work_dir = Path(release_dir), Path(work_dir)
     repo_root = Path(repo_root) if repo_root else Path(__file__).resolve().parent.parent
+    if config is None:
+        config = yaml.safe_load((Path(__file__).parent / "defaults.yml").read_text(encoding="utf-8"))
+    vocab = status_vocabulary(config, repo_root)
     src = copy_sources(repo_root, (work_dir / "site-src").resolve())
     docs = src / "docs"
     index = json.loads((release_dir / "index.json").read_text(encoding="utf-8"))
+    db = release_dir / index.get("database", "bansos-terbuka.db")
 
     schemas = published_schemas(repo_root / "schemas" / "output", index)
     write_table_pages(docs, schemas, index)
-    commitments = read_commitments(release_dir / index.get("database", "bansos-terbuka.db"))
-    write_commitment_pages(docs, commitments, period_end(index["period"]))
+    commitments = read_commitments(db)
     write_validation_pages(docs, release_dir, index)
     from .site_indicators import write_indicator_pages, write_linkage_page, write_protection_page
 
@@ -190,14 +149,22 @@ def build_site(release_dir: Path, work_dir: Path, repo_root: Path | None = None)
                                             {c.row["commitment_id"] for c in commitments})
     write_linkage_page(docs, index, write_page, table)
     write_protection_page(docs, index, write_page, table)
+    # After the indicator pages: a commitment page links only to indicator pages that exist.
+    indicators, values = read_indicators(db, index["period"])
+    commitment_pages = write_commitment_pages(docs, commitments, period_end(index["period"]), vocab,
+                                              indicators, values, index, write_page)
+    write_release_notes(docs, release_dir, index, write_page, vocab)
+    write_licences_page(docs, release_dir, index, schemas, write_page)
     extend_config(src / "mkdocs.yml", {
         "indicators": indicator_pages,
         "tables": ["tables/index.md"] + [f"tables/{name}.md" for name in schemas],
-        "commitments": ["commitments/index.md"]
-        + [f"commitments/{c.row['commitment_id']}.md" for c in commitments],
+        "commitments": commitment_pages,
         "quality": ["validation.md", "linkage.md", "protection.md"],
+        "release": ["release-notes.md", "licences.md"],
     })
-    return run_mkdocs(src / "mkdocs.yml", (release_dir / "site").resolve())
+    site = run_mkdocs(src / "mkdocs.yml", (release_dir / "site").resolve())
+    stem_search_index(site, LANGS[1:])
+    return site
 
 
 # --- inputs -----------------------------------------------------------------------
@@ -221,6 +188,10 @@ def published_schemas(schema_dir: Path, index: dict) -> dict[str, dict]:
         name = path.name.removesuffix(".schema.json")
         if name in released:
             schemas[name] = json.loads(path.read_text(encoding="utf-8"))
+    missing = sorted(set(released) - set(schemas))
+    if missing:
+        # Every published table gets a data-dictionary page, made from its schema.
+        raise ValueError(f"tabel tanpa Table Schema di {schema_dir} / published tables without a Table Schema: {missing}")
     return schemas
 
 
@@ -236,7 +207,7 @@ def read_commitments(db_path: Path) -> list[Commitment]:
         con.close()
     result = []
     for row in rows:
-        if not SAFE_NAME.match(str(row["commitment_id"])):
+        if not SAFE_ID.match(str(row["commitment_id"])):
             # The id becomes a file name.
             raise ValueError(f"unsafe commitment_id: {row['commitment_id']!r}")
         own = [m for m in milestones if m["commitment_id"] == row["commitment_id"]]
@@ -253,37 +224,7 @@ def period_end(period: str) -> date:
 # --- Markdown helpers -------------------------------------------------------------
 
 
-def text(value) -> str:
-    """Plain text for Markdown: no raw HTML from the data gets through."""
-    return html.escape("" if value is None else str(value), quote=False)
-
-
-def cell(value) -> str:
-    """Text safe inside a Markdown table cell."""
-    return text(value).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-
-
-def table(head, rows) -> str:
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def link(label: str, url) -> str:
-    """A Markdown link for http(s) URLs only; anything else is shown as text."""
-    url = "" if url is None else str(url).strip()
-    if not url.startswith(("http://", "https://")):
-        return text(url)
-    # Percent-encode what would end the link or split a table cell.
-    for char, code in ((" ", "%20"), ("(", "%28"), (")", "%29"), ("|", "%7C")):
-        url = url.replace(char, code)
-    return f"[{label}]({url})"
-
-
-def pick(item: dict, lang: str, id_key: str, en_key: str) -> str:
-    """Value in the page's language, falling back to the other one."""
-    first, second = (id_key, en_key) if lang == "id" else (en_key, id_key)
-    return item.get(first) or item.get(second) or ""
+# text, cell, table and pick come from site_commitments (plain text only, no HTML from the data).
 
 
 def write_page(docs: Path, page: str, lang: str, content: str) -> None:
@@ -356,92 +297,6 @@ def field_row(field: dict, lang: str) -> tuple[str, ...]:
         cell(pick(field, lang, "title_id", "title")),
         cell(pick(field, lang, "description_id", "description")),
     )
-
-
-# --- commitment pages -------------------------------------------------------------
-
-
-def write_commitment_pages(docs: Path, commitments: list[Commitment], end: date) -> None:
-    for lang in LANGS:
-        write_page(docs, "commitments/index", lang, commitments_index_page(commitments, lang))
-        for c in commitments:
-            write_page(docs, f"commitments/{c.row['commitment_id']}", lang,
-                       commitment_page(c, end, lang))
-
-
-def commitments_index_page(commitments: list[Commitment], lang: str) -> str:
-    t = TEXT[lang]
-    rows = [
-        (f"[{cell(c.row['commitment_id'])}]({c.row['commitment_id']}.md)",
-         cell(pick(c.row, lang, "title_id", "title_en")),
-         cell(c.row.get("region_code") or t["national"]),
-         cell(c.row.get("start_date")), cell(c.row.get("end_date")))
-        for c in commitments
-    ]
-    return "\n\n".join([f"# {t['commitments_title']}", t["commitments_intro"],
-                        table(t["commitment_head"], rows), t["milestone_note"]])
-
-
-def is_overdue(milestone: dict, end: date) -> bool:
-    """Due before the end of the data period and not finished."""
-    try:
-        due = date.fromisoformat(str(milestone.get("end_date")))
-    except ValueError:
-        return False
-    return due < end and milestone.get("status") != "finished"
-
-
-def status_label(milestone: dict, lang: str) -> str:
-    status = milestone.get("status") or ""
-    return TEXT[lang]["status"].get(status, status)
-
-
-def milestone_row(m: dict, end: date, lang: str) -> tuple[str, ...]:
-    t = TEXT[lang]
-    status = cell(status_label(m, lang))
-    if is_overdue(m, end):
-        status += f" — **{t['overdue']}**"
-    evidence = link(t["evidence"], m.get("evidence_url")) if m.get("evidence_url") else ""
-    return (cell(m.get("milestone_no")), cell(pick(m, lang, "title_id", "title_en")),
-            cell(m.get("start_date")), cell(m.get("end_date")), status,
-            cell(m.get("status_updated")), evidence)
-
-
-def commitment_page(c: Commitment, end: date, lang: str) -> str:
-    t, row = TEXT[lang], c.row
-    institutions = [i.strip() for i in (row.get("institutions") or "").split(";") if i.strip()]
-    parts = [
-        f"# {text(pick(row, lang, 'title_id', 'title_en'))}",
-        f"- Id: `{text(row['commitment_id'])}`\n"
-        f"- {t['region']}: {text(row.get('region_code') or t['national'])}\n"
-        f"- {t['period']}: {text(row.get('start_date'))} – {text(row.get('end_date'))}\n"
-        f"- {t['ogp_value']}: {text(row.get('ogp_value'))}",
-        f"## {t['problem']}",
-        text(pick(row, lang, "problem_id", "problem_en")),
-    ]
-    if institutions:
-        parts += [f"## {t['institutions']}", "\n".join(f"- {text(i)}" for i in institutions)]
-    parts.append(link(t["source"], row.get("source_url")))
-    parts += [f"## {t['milestones']}", milestones_section(c.milestones, end, lang)]
-    return "\n\n".join(parts)
-
-
-def milestones_section(milestones: list[dict], end: date, lang: str) -> str:
-    t = TEXT[lang]
-    if not milestones:
-        return f"{t['no_milestones']}\n\n{t['milestone_note']}"
-    parts = [table(t["milestone_head"], [milestone_row(m, end, lang) for m in milestones])]
-    overdue = [m for m in milestones if is_overdue(m, end)]
-    if overdue:
-        items = "\n".join(
-            f"- {t['milestone_head'][0]} {text(m.get('milestone_no'))}: "
-            f"{text(pick(m, lang, 'title_id', 'title_en'))} "
-            f"({text(m.get('end_date'))}, {text(status_label(m, lang))})"
-            for m in overdue)
-        parts += [f"### {t['overdue_title']}", t["overdue_intro"].format(end=end.isoformat()),
-                  items]
-    parts.append(f"!!! note\n    {t['milestone_note']}")
-    return "\n\n".join(parts)
 
 
 # --- config and build -------------------------------------------------------------
@@ -517,4 +372,8 @@ def run_mkdocs(config_path: Path, site_dir: Path) -> Path:
                     if line.startswith(("WARNING", "ERROR"))]
         raise RuntimeError("mkdocs build failed:\n" + "\n".join(problems)
                            + "\n\n" + result.stderr)
+    # MkDocs' sitemaps need a fixed site_url, which a release served on any host cannot have:
+    # the server's own /sitemap.xml lists the pages instead.
+    for sitemap in site_dir.rglob("sitemap.xml*"):
+        sitemap.unlink()
     return site_dir

@@ -154,8 +154,9 @@ def typed_expr(f: dict) -> str:
 
 class Validator:
     def __init__(self, con: duckdb.DuckDBPyConnection, input_dir: Path, work: Path,
-                 regency: str | None = None, period: str | None = None):
+                 regency: str | None = None, period: str | None = None, on_step=None):
         self.con, self.input_dir, self.work = con, Path(input_dir), Path(work)
+        self.on_step = on_step or (lambda label, rows: None)
         self.results: dict[str, ResourceResult] = {}
         self.regency, self.period = regency, period
         run_sql(con, "macros")
@@ -209,6 +210,7 @@ class Validator:
         qdir.mkdir(parents=True, exist_ok=True)
         for r in resources:
             self.results[r["name"]] = self.validate(r, qdir)
+            self.on_step(r["name"], self.results[r["name"]].read)
         return self.results
 
     def _read(self, name: str, path: Path, schema: dict) -> Prepared:

@@ -329,3 +329,19 @@ def test_concurrent_sql_beyond_the_cap_gets_429(capped_server):
     # Table pages and downloads are never capped, and the slot frees again.
     assert httpx.get(f"{capped_server}/{DB}/regions").status_code == 200
     assert httpx.get(f"{capped_server}/{DB}.json", params={"sql": "select 1"}).status_code == 200
+
+
+def test_answers_are_cached_by_release_and_revalidate_with_304(server, index):
+    url = f"{server}/{DB}/population_by_region?level=kecamatan"
+    first, second = httpx.get(url), httpx.get(url)
+    assert first.status_code == second.status_code == 200 and first.content == second.content
+    assert first.headers["etag"] == second.headers["etag"] and index["release_id"] in first.headers["etag"]
+    assert first.headers.get_list("x-bansos-release") == [index["release_id"]]
+    assert int(first.headers["content-length"]) == len(first.content)
+    again = httpx.get(url, headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+    other = httpx.get(f"{server}/{DB}/population_by_region?level=desa")
+    assert other.headers["etag"] != first.headers["etag"]
+    streamed = httpx.get(f"{server}/{DB}/indicator_values.csv?_stream=on&_size=max")
+    assert streamed.status_code == 200
+    assert streamed.text.count("\n") == index["tables"]["indicator_values"] + 1  # every row, past any cache limit

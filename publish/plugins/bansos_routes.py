@@ -10,8 +10,10 @@ for a slot and is then told 429 with Retry-After; every answer names the release
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -179,11 +181,71 @@ def _is_adhoc_sql(scope) -> bool:
     return "sql" in qs
 
 
+class ResponseCache:
+    """Whole answers of one immutable release, by URL: the same request always gets the same bytes.
+
+    Only small 200 answers that set no cookie are kept; the files under /downloads/, /docs/ and
+    /assets/ are served from disk as they are. The ETag is the release plus a digest of the body,
+    so a CDN or browser revalidates with If-None-Match and gets 304.
+    """
+
+    SKIP = ("/downloads/", "/docs/", "/assets/", "/-/static")
+
+    def __init__(self, max_entries: int = 4000, max_body: int = 2 << 20):
+        self.max_entries, self.max_body = max_entries, max_body
+        self.entries: OrderedDict = OrderedDict()
+        self.hits = self.misses = 0
+
+    def cacheable(self, scope) -> bool:
+        return scope["method"] in ("GET", "HEAD") and not scope["path"].startswith(self.SKIP)
+
+    def key(self, scope) -> tuple:
+        return scope["path"], scope.get("query_string", b"")
+
+    def get(self, key):
+        entry = self.entries.get(key)
+        if entry is not None:
+            self.entries.move_to_end(key)
+            self.hits += 1
+        else:
+            self.misses += 1
+        return entry
+
+    def put(self, key, status: int, headers: list, body: bytes) -> None:
+        if status != 200 or len(body) > self.max_body or any(k.lower() == b"set-cookie" for k, _ in headers):
+            return
+        self.entries[key] = (status, headers, body)
+        while len(self.entries) > self.max_entries:
+            self.entries.popitem(last=False)
+
+
+def _etag(release: bytes, body: bytes) -> bytes:
+    return b'W/"' + release + b"-" + hashlib.sha1(body).hexdigest()[:16].encode() + b'"'
+
+
+async def _replay(scope, send, entry, release: bytes) -> None:
+    status, headers, body = entry
+    etag = _etag(release, body)
+    sent_tag = dict((k.lower(), v) for k, v in scope.get("headers", [])).get(b"if-none-match")
+    headers = [h for h in headers if h[0].lower() not in (b"etag", b"content-length")] + [(b"etag", etag)]
+    if sent_tag == etag:
+        await send({"type": "http.response.start", "status": 304, "headers": [h for h in headers
+                    if h[0].lower() in (b"etag", b"cache-control", b"x-bansos-release", b"vary")]})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    await send({"type": "http.response.start", "status": status,
+                "headers": headers + [(b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+
+
 @hookimpl
 def asgi_wrapper(datasette):
     limit = int(os.environ.get("BANSOS_SQL_CONCURRENCY", "4"))
     queue_seconds = float(os.environ.get("BANSOS_SQL_QUEUE_SECONDS", "2"))
     retry_after = os.environ.get("BANSOS_RETRY_AFTER", "5")
+
+    entries = int(os.environ.get("BANSOS_CACHE_ENTRIES", "4000"))
+    cache = ResponseCache(entries) if entries > 0 else None
 
     def wrap(app):
         slots = asyncio.Semaphore(limit)
@@ -203,8 +265,44 @@ def asgi_wrapper(datasette):
                 return await _plain(send, 405, "Hanya baca: publikasi ini tidak menerima perubahan. / "
                                     "Read only: this publication accepts no changes.\n",
                                     [(b"allow", b"GET, HEAD, OPTIONS")])
+            use_cache = cache is not None and cache.cacheable(scope)
+            if use_cache:
+                entry = cache.get(cache.key(scope))
+                if entry is not None:
+                    return await _replay(scope, send, entry, release)
+                captured = {"status": 0, "headers": [], "body": []}
+
+                async def send_cached(message):
+                    if message["type"] == "http.response.start":
+                        captured["status"], captured["headers"] = message["status"], list(message.get("headers", []))
+                        if release:
+                            captured["headers"].append((b"x-bansos-release", release))
+                    elif message["type"] == "http.response.body":
+                        if captured.get("passing"):
+                            return await send(message)
+                        captured["body"].append(message.get("body", b""))
+                        if message.get("more_body") and sum(map(len, captured["body"])) > cache.max_body:
+                            # Too big to keep (a streamed CSV): pass the rest straight through.
+                            captured["passing"] = True
+                            await send({"type": "http.response.start", "status": captured["status"],
+                                       "headers": [h for h in captured["headers"]
+                                                   if h[0].lower() != b"content-length"]})
+                            return await send({"type": "http.response.body", "body": b"".join(captured["body"]),
+                                              "more_body": True})
+                        if not message.get("more_body"):
+                            body = b"".join(captured["body"])
+                            if scope["method"] == "GET":
+                                cache.put(cache.key(scope), captured["status"], captured["headers"], body)
+                            entry = (captured["status"], captured["headers"], body)
+                            return await _replay(scope, send, entry, release)
+                        return None
+
+                send_out = send_cached
+            else:
+                send_out = send_tagged
+
             if not _is_adhoc_sql(scope):
-                return await app(scope, receive, send_tagged)
+                return await app(scope, receive, send_out)
             try:
                 await asyncio.wait_for(slots.acquire(), timeout=queue_seconds)
             except asyncio.TimeoutError:
@@ -213,7 +311,7 @@ def asgi_wrapper(datasette):
                                     "shortly, or download the tables from /downloads/.\n",
                                     [(b"retry-after", retry_after.encode())])
             try:
-                await app(scope, receive, send_tagged)
+                await app(scope, receive, send_out)
             finally:
                 slots.release()
 
