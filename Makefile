@@ -16,6 +16,8 @@ BOUNDARIES ?= $(wildcard ../shared/reference)
 # axe-core (npm) for the accessibility checks of the browser tests, pinned, in tests/node/ (git ignores it).
 AXE_CORE  := 4.14.1
 AXE_STAMP := tests/node/.axe-core-$(AXE_CORE)
+# pyspark for the Spark tests (tests/test_spark.py): `make test` installs it, the demo does not.
+SPARK_STAMP := $(VENV)/.spark-installed
 
 .PHONY: setup demo build serve test bench clean
 
@@ -33,6 +35,10 @@ $(AXE_STAMP):
 
 setup: $(BIN)/publish
 
+$(SPARK_STAMP): requirements-spark.lock | $(BIN)/publish
+	$(BIN)/pip install --quiet -r requirements-spark.lock
+	touch $@
+
 # Synthetic input for each period (made once), then one release per period: the last is served.
 $(DATA)/%/datapackage.json: | setup
 	$(BIN)/publish synth --regency $(REGENCY) --scale $(SCALE) --seed $(SEED) --period $* --out $(DATA)/$*
@@ -48,7 +54,7 @@ serve: setup
 
 demo: build serve
 
-test: setup $(AXE_STAMP)
+test: setup $(AXE_STAMP) $(SPARK_STAMP)
 	$(BIN)/python -m pytest -q
 
 # The load test drives wrk (Debian's package) against the real server on 127.0.0.1.
