@@ -23,7 +23,6 @@ def datasette_args(release: Path, port: int, host: str = "127.0.0.1") -> list[st
             "--setting", "facet_time_limit_ms", "500",
             "--setting", "default_cache_ttl", "3600",
             "--static", f"downloads:{release}",
-            "--static", f"assets:{PACKAGE / 'static'}",
             "--cors"]
     if (release / INSPECT).exists():
         args += ["--inspect-file", str(release / INSPECT)]

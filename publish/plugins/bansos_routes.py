@@ -185,11 +185,11 @@ class ResponseCache:
     """Whole answers of one immutable release, by URL: the same request always gets the same bytes.
 
     Only small 200 answers that set no cookie are kept; the files under /downloads/, /docs/ and
-    /assets/ are served from disk as they are. The ETag is the release plus a digest of the body,
+    /-/static are served from disk as they are. The ETag is the release plus a digest of the body,
     so a CDN or browser revalidates with If-None-Match and gets 304.
     """
 
-    SKIP = ("/downloads/", "/docs/", "/assets/", "/-/static")
+    SKIP = ("/downloads/", "/docs/", "/-/static")
 
     def __init__(self, max_entries: int = 4000, max_body: int = 2 << 20):
         self.max_entries, self.max_body = max_entries, max_body
