@@ -16,7 +16,6 @@ joined where rows or tables tie measures together); each is solved on its own, w
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 from collections import defaultdict
@@ -208,8 +207,8 @@ def solve_components(model: Model, report: AuditReport, cache: dict | None = Non
         rows_local = [([local[k] for k in c], list(c.values()), rhs) for c, rhs in cons]
         jobs.append((signature, [hidden[k] for k in members], (lower, upper, rows_local)))
     results = _run_jobs([j[2] for j in jobs])
-    for (signature, cells, _), (lows, highs, optimal) in zip(jobs, results):
-        report.solves += 2 * len(cells)
+    for (signature, cells, _), (lows, highs, optimal, solves) in zip(jobs, results):
+        report.solves += solves
         solved = {}
         for c, lo, hi, ok in zip(cells, lows, highs, optimal):
             if not ok:
@@ -220,10 +219,13 @@ def solve_components(model: Model, report: AuditReport, cache: dict | None = Non
     return bounds
 
 
-def solve_component(lower: list[float], upper: list[float], rows: list) -> tuple[list, list, list]:
+def solve_component(lower: list[float], upper: list[float], rows: list) -> tuple[list, list, list, int]:
     """Min and max of each variable of one component: sum(a_i x_i) = rhs for each row, lower <= x <= upper.
 
-    One model, warm-started: between solves only two costs change.
+    One model, warm-started: between solves only two costs change. Every optimal solution is
+    also a feasible point for all the other variables: one found at a variable's own bound
+    proves that bound is its min (or max), so that variable's solve is skipped. Vertices lie
+    mostly on bounds, so most solves are skipped.
     """
     import highspy
     import numpy as np
@@ -234,41 +236,53 @@ def solve_component(lower: list[float], upper: list[float], rows: list) -> tuple
     h.addVars(n, np.array(lower, dtype=float), np.array(upper, dtype=float))
     for idx, coeffs, rhs in rows:
         h.addRow(rhs, rhs, len(idx), np.array(idx, dtype=np.int32), np.array(coeffs, dtype=float))
-    out = {}
-    for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
+    lo_arr, up_arr = np.array(lower, dtype=float), np.array(upper, dtype=float)
+    lows, highs = [float("nan")] * n, [float("nan")] * n
+    ok_lo, ok_hi = [False] * n, [False] * n
+
+    def harvest():
+        x = np.asarray(h.getSolution().col_value)
+        for k in np.flatnonzero(x <= lo_arr + BOUND_TOL):
+            if not ok_lo[k]:
+                lows[k], ok_lo[k] = lower[k], True
+        for k in np.flatnonzero(x >= up_arr - BOUND_TOL):
+            if not ok_hi[k]:
+                highs[k], ok_hi[k] = upper[k], True
+
+    prev, solves = None, 0
+    for sense, values, ok in ((highspy.ObjSense.kMinimize, lows, ok_lo),
+                              (highspy.ObjSense.kMaximize, highs, ok_hi)):
         h.changeObjectiveSense(sense)
-        values, ok = [], []
-        prev = None
         for j in range(n):
+            if ok[j]:
+                continue
             if prev is not None:
                 h.changeColCost(prev, 0.0)
             h.changeColCost(j, 1.0)
             prev = j
             h.run()
-            good = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
-            ok.append(good)
-            values.append(h.getInfo().objective_function_value if good else float("nan"))
-        h.changeColCost(prev, 0.0)
-        out[sense] = (values, ok)
-    lows, ok_lo = out[highspy.ObjSense.kMinimize]
-    highs, ok_hi = out[highspy.ObjSense.kMaximize]
-    return lows, highs, [a and b for a, b in zip(ok_lo, ok_hi)]
+            solves += 1
+            if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+                values[j], ok[j] = h.getInfo().objective_function_value, True
+                harvest()
+    return lows, highs, [a and b for a, b in zip(ok_lo, ok_hi)], solves
 
 
-# Components this large are solved in parallel processes (each process has its own HiGHS).
-PARALLEL_MIN_VARS = 3000
+# A solution this close to a bound is at the bound (HiGHS's primal feasibility tolerance is 1e-7).
+BOUND_TOL = 1e-7
 
 
 def _run_jobs(jobs: list) -> list:
-    total = sum(len(j[0]) for j in jobs)
+    """Components side by side in threads: HiGHS releases the GIL while it solves (measured: two
+    threads solve a batch 1.7 times faster than one), and threads need no process start-up."""
     workers = min(os.cpu_count() or 1, 4)
-    if total < PARALLEL_MIN_VARS or workers < 2 or len(jobs) < 2:
+    if workers < 2 or len(jobs) < 2:
         return [solve_component(*j) for j in jobs]
-    # Spawned, not forked: the parent holds DuckDB's threads.
-    ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(workers) as pool:
-        order = sorted(range(len(jobs)), key=lambda k: -len(jobs[k][0]))  # big ones first
-        results = dict(zip(order, pool.starmap(solve_component, [jobs[k] for k in order], chunksize=1)))
+    from concurrent.futures import ThreadPoolExecutor
+
+    order = sorted(range(len(jobs)), key=lambda k: -len(jobs[k][0]))  # big ones first
+    with ThreadPoolExecutor(workers) as pool:
+        results = dict(zip(order, pool.map(lambda k: solve_component(*jobs[k]), order)))
     return [results[k] for k in range(len(jobs))]
 
 
@@ -318,18 +332,19 @@ def repair(model: Model, failing: list[tuple]) -> int:
     for k, eq in enumerate(model.equations):
         for c, _ in eq:
             by_cell[c].append(k)
-    added = 0
+    added, tables, equations = 0, model.tables, model.equations
     for cell in sorted(set(failing)):  # a fixed order: the same input always gives the same release
         seen_cells, seen_eqs, frontier = {cell}, set(), [cell]
         while frontier:
             eqs = {k for c in frontier for k in by_cell[c]} - seen_eqs
             seen_eqs |= eqs
-            candidates = [(model.value(c), c) for k in eqs for c, _ in model.equations[k] if model.value(c)]
+            cells = [c for k in eqs for c, _ in equations[k]]
+            candidates = [(v, c) for c in cells if (v := tables[c[0]][c[1]][c[2]])]
             if candidates:
-                hide(model.tables, *min(candidates)[1])
+                hide(tables, *min(candidates)[1])
                 added += 1
                 break
-            frontier = [c for k in eqs for c, _ in model.equations[k] if c not in seen_cells]
+            frontier = [c for c in cells if c not in seen_cells]
             seen_cells.update(frontier)
     return added
 

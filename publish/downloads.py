@@ -55,27 +55,31 @@ def write_csv(path: Path, name: str, rows: list[dict], bom: bool = False) -> Non
 
 
 def write_xlsx(path: Path, name: str, rows: list[dict]) -> None:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
+    """XLSX with xlsxwriter, row by row (constant memory); text is always written as text, never
+    as a formula, URL or number, whatever it looks like."""
+    import xlsxwriter
 
     path.parent.mkdir(parents=True, exist_ok=True)
     fields = _fields(name)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(name[:31])
-    ws.freeze_panes = "A2"
-    ws.append([f["name"] for f in fields])
-    for row in _cells(name, rows):
-        cells = []
-        for f in fields:
-            v = row.get(f["name"])
-            if f["type"] == "boolean" and v is not None:
-                v = v == "true"
-            cell = WriteOnlyCell(ws, value=v)
-            if isinstance(v, str):
-                cell.data_type = "s"  # never a formula, whatever the text
-            cells.append(cell)
-        ws.append(cells)
-    wb.save(path)
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                         "strings_to_urls": False, "strings_to_numbers": False})
+    ws = wb.add_worksheet(name[:31])
+    ws.freeze_panes(1, 0)
+    for c, f in enumerate(fields):
+        ws.write_string(0, c, f["name"])
+    kinds = [(c, f["name"], f["type"] == "boolean") for c, f in enumerate(fields)]
+    for r, row in enumerate(_cells(name, rows), start=1):
+        for c, key, boolean in kinds:
+            v = row.get(key)
+            if v is None:
+                continue
+            if boolean:
+                ws.write_boolean(r, c, v == "true")
+            elif isinstance(v, str):
+                ws.write_string(r, c, v)
+            else:
+                ws.write_number(r, c, v)
+    wb.close()
 
 
 def write_parquet(path: Path, name: str, rows: list[dict]) -> None:

@@ -66,6 +66,38 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class _Background:
+    """A stage run in a thread beside the next ones; join() waits, shows it and re-raises its error.
+
+    Its row in the stage table is its own run time, which overlaps the stages run meanwhile.
+    """
+
+    def __init__(self, build: "Build", name: str, fn):
+        import threading
+
+        self.build, self.name, self.fn = build, name, fn
+        self.seconds, self.error, self.result = 0.0, None, None
+        self.thread = threading.Thread(target=self._run, name=f"stage-{name}", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        t = time.perf_counter()
+        try:
+            self.result = self.fn()
+        except BaseException as e:  # handed to the main thread by join()
+            self.error = e
+        self.seconds = time.perf_counter() - t
+
+    def join(self):
+        self.build.report.start(self.name, None)
+        self.thread.join()
+        self.build.report.finish(None)
+        self.build.stages.append(Stage(self.name, self.seconds, None, _peak_rss_mb()))
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
 class Build:
     def __init__(self, input_dir: Path, dist: Path, work: Path, config: dict | None = None,
                  progress=None, site: bool = True, boundaries: Path | None = None):
@@ -88,6 +120,18 @@ class Build:
         self.report.finish(n)
         self.stages.append(Stage(name, time.perf_counter() - t, n, _peak_rss_mb()))
         return out
+
+    def _background(self, name: str, fn) -> "_Background":
+        return _Background(self, name, fn)
+
+    def _build_site(self, out: Path) -> Path:
+        from .site import build_site
+
+        return build_site(out, self.work, config=self.config)
+
+    def _write_index(self, out: Path, index: dict) -> None:
+        index["stages"] = [s.__dict__ for s in self.stages]
+        (out / "index.json").write_text(json.dumps(index, indent=2, ensure_ascii=False) + "\n")
 
     def step(self, label: str = "", rows: int = 0) -> None:
         self.report.step(label, rows)
@@ -218,8 +262,6 @@ class Build:
             out / DB_NAME, tables, order, published.site_meta(), self.step), lambda c: sum(c.values()),
             steps=len(order))
         database.write_inspect(out / DB_NAME, out / INSPECT)
-        self._stage("export", lambda: downloads.write_tables(out, tables, order, self.step), lambda n: n,
-                    steps=len(order))
         regions = {r[0]: {"level": r[1], "name": r[2]}
                    for r in con.execute("SELECT code, level, name FROM stg_regions").fetchall()}
         maps = self._stage("geo", lambda: geo.write_geo(out, self.boundaries, regency, regions))
@@ -248,15 +290,18 @@ class Build:
         report.write_validation_report(out, results, index)
         published.write_datapackage(out, order, index)
         published.write_metadata(out, order, index)
-        self._stage("check", lambda: published.check_release(out, order), lambda n: n)
-        index["stages"] = [s.__dict__ for s in self.stages]
-        (out / "index.json").write_text(json.dumps(index, indent=2, ensure_ascii=False) + "\n")
-
-        if self.site:
-            from .site import build_site
-            self._stage("site", lambda: build_site(out, self.work, config=self.config))
-            index["stages"] = [s.__dict__ for s in self.stages]
-            (out / "index.json").write_text(json.dumps(index, indent=2, ensure_ascii=False) + "\n")
+        self._write_index(out, index)
+        # The site needs the database and index.json, not the downloads: MkDocs (a subprocess)
+        # builds it on the second core while this one writes the downloads and checks them.
+        site = self._background("site", lambda: self._build_site(out)) if self.site else None
+        try:
+            self._stage("export", lambda: downloads.write_tables(out, tables, order, self.step), lambda n: n,
+                        steps=len(order))
+            self._stage("check", lambda: published.check_release(out, order), lambda n: n)
+        finally:
+            if site:
+                site.join()  # also when export failed: nothing may still write into the release
+        self._write_index(out, index)
         shutil.copy(published.WILAYAH_LICENCE, out / published.WILAYAH_LICENCE.name)
         downloads.write_zip(out, release_id, [out / "index.json", out / "validation-report.json",
                                               out / published.WILAYAH_LICENCE.name, out / "geo" / geo.LICENCE])

@@ -21,7 +21,9 @@ from pathlib import Path
 
 import yaml
 
+from . import site_figures
 from .search_stemmed import stem_search_index
+from .site_figures import park
 from .site_commitments import (SAFE_ID, Commitment, cell, pick, read_indicators, status_vocabulary, table, text,
                                write_commitment_pages)
 from .site_release_notes import write_licences_page, write_release_notes
@@ -231,7 +233,7 @@ def write_page(docs: Path, page: str, lang: str, content: str) -> None:
     """Write page.md (Indonesian) or page.en.md (English)."""
     path = docs / (f"{page}.md" if lang == "id" else f"{page}.{lang}.md")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(content.rstrip() + "\n", encoding="utf-8")
+    path.write_text(park(docs, content).rstrip() + "\n", encoding="utf-8")
 
 
 # --- table pages ------------------------------------------------------------------
@@ -337,6 +339,7 @@ class _Blank(dict):
 def extend_config(config_path: Path, sections: dict[str, list[str]]) -> None:
     """Append the generated sections to the nav and translate their titles."""
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    config.setdefault("hooks", []).append(str(Path(site_figures.__file__).resolve()))
     nav = config.setdefault("nav", [])
     for key, pages in sections.items():
         nav.append({SECTIONS[key]["id"]: pages})

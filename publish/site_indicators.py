@@ -646,9 +646,35 @@ LINKAGE = {
 }
 
 
+# Words for the blocking keys of publish.linked.PREDICTION_RULES, so the page follows the code.
+BLOCKING_WORDS = {
+    "id": {"heading": "Catatan hanya dibandingkan dengan catatan data kependudukan yang sama pada salah satu kunci berikut:",
+           "birth_text": "tanggal lahir", "desa_code": "desa", "nik_prefix": "12 angka pertama NIK",
+           "substr(name_norm, 1, 1)": "huruf pertama nama", "substr(name_norm, 1, 3)": "3 huruf pertama nama",
+           "substr(birth_text, 1, 4)": "tahun lahir", "sex": "jenis kelamin", "and": "dan"},
+    "en": {"heading": "A record is compared only with population-register records that share one of these keys:",
+           "birth_text": "birth date", "desa_code": "village", "nik_prefix": "the first 12 digits of the NIK",
+           "substr(name_norm, 1, 1)": "first letter of the name", "substr(name_norm, 1, 3)": "first 3 letters of the name",
+           "substr(birth_text, 1, 4)": "birth year", "sex": "sex", "and": "and"},
+}
+
+
+def blocking_list(lang: str) -> str:
+    from .linked import PREDICTION_RULES
+
+    w = BLOCKING_WORDS[lang]
+    def key(rule: tuple) -> str:
+        words = [w[k] for k in rule]
+        return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {w['and']} {words[-1]}"
+
+    items = [f"- {key(rule)}" for rule in PREDICTION_RULES]
+    return w["heading"] + "\n\n" + "\n".join(items)
+
+
 def write_linkage_page(docs: Path, index: dict, write_page, table) -> None:
     link = index.get("linkage", {})
     for lang, (title, paras, figures, head, accuracy) in LINKAGE.items():
+        paras = paras[:4] + [blocking_list(lang)] + paras[4:]
         parts = [f"# {title}", ""] + [p + "\n" for p in paras] + [f"## {figures}", "",
                  table(head, [(str(link.get("exact", "")), str(link.get("probabilistic", "")),
                                str(link.get("unmatched_records", 0)), str(link.get("threshold", "")))]), ""]

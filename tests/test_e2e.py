@@ -3,6 +3,8 @@
 import csv
 import io
 
+import re
+
 import httpx
 
 
@@ -88,6 +90,15 @@ def test_indicator_and_linkage_pages(server):
         assert httpx.get(f"{server}/docs/{lang}indicators/exclusion_rate.html").status_code == 200
         page = httpx.get(f"{server}/docs/{lang}linkage.html").text
         assert "Splink" in page and "0.9" in page
+        # The blocking keys the page lists are the ones the linkage uses, one item per rule.
+        from publish.linked import PREDICTION_RULES
+        from publish.site_indicators import BLOCKING_WORDS
+
+        words = BLOCKING_WORDS[lang.rstrip("/") or "id"]
+        items = re.findall(r"<li>(.*?)</li>", page.split(words["heading"])[1].split("</ul>")[0])
+        assert len(items) == len(PREDICTION_RULES)
+        for item, rule in zip(items, PREDICTION_RULES):
+            assert all(words[k] in item for k in rule), (item, rule)
 
 
 def test_protection_page_reports_the_audit(server, built):

@@ -266,6 +266,22 @@ def test_settings_indexes_and_precomputed_counts(server, built, tables):
             assert tuple(ix) in indexed, f"{name}: index {ix} missing"
 
 
+def test_precomputed_counts_are_what_datasette_inspect_writes(built, tmp_path):
+    """The build writes inspect-data.json itself; the real `datasette inspect` must agree."""
+    import subprocess
+    import sys
+
+    db = built["release"] / "bansos-terbuka.db"
+    theirs = tmp_path / "inspect.json"
+    subprocess.run([sys.executable, "-m", "datasette", "inspect", str(db), "--inspect-file", str(theirs)],
+                   check=True, capture_output=True)
+    ours = json.loads((built["release"] / "inspect-data.json").read_text())
+    expected = json.loads(theirs.read_text())
+    assert ours.keys() == expected.keys() == {DB}
+    for key in ("hash", "size", "tables"):
+        assert ours[DB][key] == expected[DB][key], key
+
+
 def test_robots_and_sitemap(server, tables):
     robots = httpx.get(f"{server}/robots.txt").text.splitlines()
     assert "Disallow: /*?" in robots and "Allow: /" in robots
