@@ -79,6 +79,24 @@ def test_failed_build_keeps_latest(built, raw, tmp_path):
     assert not [p for p in (dist / "releases").iterdir() if p.name.startswith(".tmp")]
 
 
+def test_failure_in_the_site_built_beside_the_downloads_keeps_latest(built, raw, tmp_path):
+    """The site is built in a thread while the downloads are written: its error still stops the
+    build, after the thread has finished, and nothing half-built is left or served."""
+    import threading
+
+    dist = tmp_path / "dist"
+    shutil.copytree(built["dist"], dist, symlinks=True)
+    before = current_release(dist)
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "site-src").write_text("a file where the site's sources go: copying them fails")
+    with pytest.raises(NotADirectoryError):
+        build(raw["2026-10"], dist, work)
+    assert current_release(dist) == before
+    assert not [p for p in (dist / "releases").iterdir() if p.name.startswith(".tmp")]
+    assert not [t for t in threading.enumerate() if t.name.startswith("stage-")]
+
+
 def test_quarantine_threshold_stops_the_build(raw, tmp_path):
     bad = tmp_path / "bad"
     shutil.copytree(raw["2026-10"], bad)
