@@ -16,13 +16,17 @@ from .pipeline import load_config
 from .validated import Validator
 
 
-def pairwise(raw: Path, linked_csv: Path) -> dict:
+def pairwise(raw: Path, linked_csv: Path, memory_limit: str = "512MB", temp_directory: Path | None = None) -> dict:
     """Pairwise precision and recall of person_key against the true person (complaints aside).
 
     Counted, not listed: pairs sharing a key are sum(n*(n-1)/2) over keys, and so on, so that a
     regency of millions of records needs no list of its pairs in memory.
     """
-    con = duckdb.connect()
+    # Capped: the build runs this beside its own DuckDB, and the two share the machine's memory.
+    config = {"memory_limit": memory_limit, "threads": 1}
+    if temp_directory:
+        config["temp_directory"] = str(temp_directory)
+    con = duckdb.connect(config=config)
     try:
         con.execute(f"""
             CREATE TABLE j AS
@@ -75,7 +79,7 @@ def indicator_accuracy(raw: Path, work: Path, config: dict | None = None) -> dic
     """Linkage accuracy and, per regency-level indicator, the value with linkage and with the truth."""
     config = config or load_config()
     con = duckdb.connect()
-    validator = Validator(con, raw, work)
+    validator = Validator(con, raw, work, keep_checks=False)
     results = validator.run()
     unified.recipients_view(con, results)
     unified.unify(con, config["linkage"]["mismatch_name_similarity"])

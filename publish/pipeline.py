@@ -62,6 +62,26 @@ class BuildResult:
     stages: list[Stage] = field(default_factory=list)
 
 
+# Libraries the later stages load. Imported in a thread while validation runs, which waits on
+# DuckDB with the GIL released: about a second of the build otherwise spent importing.
+_LATER_IMPORTS = ("splink", "splink.comparison_library", "highspy", "frictionless", "pyarrow.parquet",
+                  "xlsxwriter")
+
+
+def _warm_imports() -> None:
+    import importlib
+    import threading
+
+    def load():
+        for name in _LATER_IMPORTS:
+            try:
+                importlib.import_module(name)
+            except ImportError:  # the stage that needs it says so itself
+                pass
+
+    threading.Thread(target=load, name="warm-imports", daemon=True).start()
+
+
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -72,11 +92,11 @@ class _Background:
     Its row in the stage table is its own run time, which overlaps the stages run meanwhile.
     """
 
-    def __init__(self, build: "Build", name: str, fn):
+    def __init__(self, build: "Build", name: str, fn, seconds_before: float = 0.0):
         import threading
 
         self.build, self.name, self.fn = build, name, fn
-        self.seconds, self.error, self.result = 0.0, None, None
+        self.before, self.seconds, self.error, self.result = seconds_before, 0.0, None, None
         self.thread = threading.Thread(target=self._run, name=f"stage-{name}", daemon=True)
         self.thread.start()
 
@@ -86,7 +106,7 @@ class _Background:
             self.result = self.fn()
         except BaseException as e:  # handed to the main thread by join()
             self.error = e
-        self.seconds = time.perf_counter() - t
+        self.seconds = self.before + time.perf_counter() - t
 
     def join(self):
         self.build.report.start(self.name, None)
@@ -121,13 +141,9 @@ class Build:
         self.stages.append(Stage(name, time.perf_counter() - t, n, _peak_rss_mb()))
         return out
 
-    def _background(self, name: str, fn) -> "_Background":
-        return _Background(self, name, fn)
+    def _background(self, name: str, fn, seconds_before: float = 0.0) -> "_Background":
+        return _Background(self, name, fn, seconds_before)
 
-    def _build_site(self, out: Path) -> Path:
-        from .site import build_site
-
-        return build_site(out, self.work, config=self.config)
 
     def _write_index(self, out: Path, index: dict) -> None:
         index["stages"] = [s.__dict__ for s in self.stages]
@@ -151,8 +167,9 @@ class Build:
         con = duckdb.connect(config={"temp_directory": str(self.work / "duckdb-tmp"),
                                      "memory_limit": str(res.get("memory_limit", "2GB")),
                                      "threads": int(res.get("threads", 2))})
+        _warm_imports()
         try:
-            validator = Validator(con, self.input_dir, self.work, on_step=self.step)
+            validator = Validator(con, self.input_dir, self.work, on_step=self.step, keep_checks=False)
             results = self._stage("validate", validator.run, lambda r: sum(x.read for x in r.values()),
                                   steps=len(pkg.get("resources", [])) or None)
             check_thresholds(results, self.config, self.work)
@@ -219,7 +236,8 @@ class Build:
             from .accuracy import pairwise
 
             # Its own DuckDB connection over the files: it runs beside the indicators.
-            accuracy = self._background("accuracy", lambda: pairwise(self.input_dir, linked_csv))
+            accuracy = self._background("accuracy", lambda: pairwise(
+                self.input_dir, linked_csv, temp_directory=self.work / "duckdb-tmp-accuracy"))
         try:
             names = self._stage("indicators", lambda: indicators.compute(
                 con, period, regency, self.config, self.step), steps=len(indicators.output_names()))
@@ -297,9 +315,16 @@ class Build:
         published.write_datapackage(out, order, index)
         published.write_metadata(out, order, index)
         self._write_index(out, index)
-        # The site needs the database and index.json, not the downloads: MkDocs (a subprocess)
-        # builds it on the second core while this one writes the downloads and checks them.
-        site = self._background("site", lambda: self._build_site(out)) if self.site else None
+        # The site needs the database and index.json, not the downloads. Its pages are written
+        # here; MkDocs (a subprocess) renders them on the second core while this one writes the
+        # downloads and checks them.
+        site = None
+        if self.site:
+            from .site import render_site, write_site_sources
+
+            started = time.perf_counter()
+            mkdocs_yml = write_site_sources(out, self.work, config=self.config)
+            site = self._background("site", lambda: render_site(mkdocs_yml, out), time.perf_counter() - started)
         try:
             self._stage("export", lambda: downloads.write_tables(out, tables, order, self.step), lambda n: n,
                         steps=len(order))

@@ -131,6 +131,13 @@ def build_site(release_dir: Path, work_dir: Path, repo_root: Path | None = None,
     `config` is the build's configuration (publish/defaults.yml when not given): the site takes the
     milestone status vocabulary from it.
     """
+    return render_site(write_site_sources(release_dir, work_dir, repo_root, config), release_dir)
+
+
+def write_site_sources(release_dir: Path, work_dir: Path, repo_root: Path | None = None,
+                       config: dict | None = None) -> Path:
+    """The site's sources in work_dir/site-src: docs/ with the pages generated from the schemas
+    and the release. Returns the mkdocs.yml to render."""
     release_dir, work_dir = Path(release_dir), Path(work_dir)
     repo_root = Path(repo_root) if repo_root else Path(__file__).resolve().parent.parent
     if config is None:
@@ -164,7 +171,12 @@ def build_site(release_dir: Path, work_dir: Path, repo_root: Path | None = None,
         "quality": ["validation.md", "linkage.md", "protection.md"],
         "release": ["release-notes.md", "licences.md"],
     })
-    site = run_mkdocs(src / "mkdocs.yml", (release_dir / "site").resolve())
+    return src / "mkdocs.yml"
+
+
+def render_site(config_path: Path, release_dir: Path) -> Path:
+    """MkDocs over the written sources, into release_dir/'site', then the stems for search."""
+    site = run_mkdocs(Path(config_path), (Path(release_dir) / "site").resolve())
     stem_search_index(site, LANGS[1:])
     return site
 

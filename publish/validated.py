@@ -154,8 +154,14 @@ def typed_expr(f: dict) -> str:
 
 class Validator:
     def __init__(self, con: duckdb.DuckDBPyConnection, input_dir: Path, work: Path,
-                 regency: str | None = None, period: str | None = None, on_step=None):
+                 regency: str | None = None, period: str | None = None, on_step=None,
+                 keep_checks: bool = True):
+        """`keep_checks=False` drops each file's table of per-row findings once it is counted and
+        quarantined (the build does): a full copy of every input otherwise stays in memory, and
+        on a large regency DuckDB then spills the later stages' tables to disk. `row_errors`
+        needs them kept."""
         self.con, self.input_dir, self.work = con, Path(input_dir), Path(work)
+        self.keep_checks = keep_checks
         self.on_step = on_step or (lambda label, rows: None)
         self.results: dict[str, ResourceResult] = {}
         self.regency, self.period = regency, period
@@ -321,6 +327,8 @@ class Validator:
             result.errors[(reason, None)] = {"rows": n, "action": "quarantine"}
         self._write_quarantine(name, resource["path"], schema, cols, qdir / f"{name}.csv", result)
         self.con.execute(f"DROP TABLE raw_{name}")
+        if not self.keep_checks:
+            self.con.execute(f"DROP TABLE chk_{name}")
         if name == "regions":
             self._learn_regions()
         return result

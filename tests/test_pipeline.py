@@ -79,9 +79,9 @@ def test_failed_build_keeps_latest(built, raw, tmp_path):
     assert not [p for p in (dist / "releases").iterdir() if p.name.startswith(".tmp")]
 
 
-def test_failure_in_the_site_built_beside_the_downloads_keeps_latest(built, raw, tmp_path):
-    """The site is built in a thread while the downloads are written: its error still stops the
-    build, after the thread has finished, and nothing half-built is left or served."""
+def test_failure_in_the_site_keeps_latest(built, raw, tmp_path):
+    """The site is rendered in a thread while the downloads are written: an error in building it
+    stops the build, no thread is left running, and nothing half-built is left or served."""
     import threading
 
     dist = tmp_path / "dist"
