@@ -3,7 +3,7 @@
 CREATE OR REPLACE TABLE multi_scheme_people AS
 SELECT person_key, min(desa_code) AS desa_code, list_sort(list(DISTINCT scheme_code)) AS schemes,
        array_to_string(list_sort(list(DISTINCT budget_source)), '+') AS budget_sources,
-       any_value(family_key) AS family_key
+       min(family_key) AS family_key
 FROM recipient_scheme_people GROUP BY person_key;
 
 CREATE OR REPLACE TABLE multi_scheme_families AS

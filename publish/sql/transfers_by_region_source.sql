@@ -2,14 +2,17 @@
 CREATE OR REPLACE TABLE poor_paid_families AS
 WITH poor_rows AS (
     -- A row reaches a poor family through the person's register family or the family card.
-    SELECT r.resource, r.record_id, r.budget_source, r.amount_rp, p.family_id, p.desa_code
+    SELECT r.resource, r.record_id, r.budget_source, r.amount_rp, p.family_id, p.desa_code, 1 AS via
     FROM recipient_people r JOIN poor_families p ON p.family_id = r.dtks_family_id
     UNION
-    SELECT r.resource, r.record_id, r.budget_source, r.amount_rp, p.family_id, p.desa_code
+    SELECT r.resource, r.record_id, r.budget_source, r.amount_rp, p.family_id, p.desa_code, 2 AS via
     FROM recipient_people r JOIN poor_families p ON p.kk = r.family_key
 )
-SELECT budget_source, family_id, any_value(desa_code) AS desa_code, sum(amount_rp) AS amount_rp
-FROM (SELECT DISTINCT ON (resource, record_id) * FROM poor_rows) GROUP BY budget_source, family_id;
+-- A row that reaches two families counts once, for the register family first: without the
+-- ORDER BY, DuckDB kept whichever row came first, and a desa's sum changed between runs.
+SELECT budget_source, family_id, min(desa_code) AS desa_code, sum(amount_rp) AS amount_rp
+FROM (SELECT DISTINCT ON (resource, record_id) * FROM poor_rows ORDER BY resource, record_id, via, family_id)
+GROUP BY budget_source, family_id;
 
 CREATE OR REPLACE TABLE transfer_people AS
 SELECT budget_source, person_key, min(desa_code) AS desa_code, sum(amount_rp) AS amount_rp
