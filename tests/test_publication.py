@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -348,16 +349,18 @@ def test_concurrent_sql_beyond_the_cap_gets_429(capped_server):
 
 
 def test_answers_are_cached_by_release_and_revalidate_with_304(server, index):
+    # A generous timeout: this checks headers, not speed, and a busy CI machine is slow to start.
+    get = functools.partial(httpx.get, timeout=60)
     url = f"{server}/{DB}/population_by_region?level=kecamatan"
-    first, second = httpx.get(url), httpx.get(url)
+    first, second = get(url), get(url)
     assert first.status_code == second.status_code == 200 and first.content == second.content
     assert first.headers["etag"] == second.headers["etag"] and index["release_id"] in first.headers["etag"]
     assert first.headers.get_list("x-bansos-release") == [index["release_id"]]
     assert int(first.headers["content-length"]) == len(first.content)
-    again = httpx.get(url, headers={"If-None-Match": first.headers["etag"]})
+    again = get(url, headers={"If-None-Match": first.headers["etag"]})
     assert again.status_code == 304 and again.content == b""
-    other = httpx.get(f"{server}/{DB}/population_by_region?level=desa")
+    other = get(f"{server}/{DB}/population_by_region?level=desa")
     assert other.headers["etag"] != first.headers["etag"]
-    streamed = httpx.get(f"{server}/{DB}/indicator_values.csv?_stream=on&_size=max")
+    streamed = get(f"{server}/{DB}/indicator_values.csv?_stream=on&_size=max")
     assert streamed.status_code == 200
     assert streamed.text.count("\n") == index["tables"]["indicator_values"] + 1  # every row, past any cache limit
