@@ -65,7 +65,7 @@ def compute(tables: dict[str, list[dict]], previous: Path | None, built_at: dt.d
     }
 
 
-def release_row(release_id: str, period: str, built_at: dt.datetime, fresh: dict, previous: Path | None,
+def release_row(release_id: str, period: str, fresh: dict, previous: Path | None,
                 results: dict, audit: dict, pkg: dict) -> dict:
     return {
         "period": period, "release_id": release_id, "built_at": fresh["built_at"],

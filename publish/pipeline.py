@@ -111,8 +111,9 @@ class _Background:
     def join(self):
         self.build.report.start(self.name, None)
         self.thread.join()
-        self.build.report.finish(None)
-        self.build.stages.append(Stage(self.name, self.seconds, None, _peak_rss_mb()))
+        self.build._finished(self.name, self.seconds, None)
+        if isinstance(self.error, duckdb.OutOfMemoryException):
+            raise self.build._out_of_memory(self.name) from self.error
         if self.error is not None:
             raise self.error
         return self.result
@@ -135,11 +136,26 @@ class Build:
     def _stage(self, name: str, fn, rows=None, steps: int | None = None):
         self.report.start(name, steps)
         t = time.perf_counter()
-        out = fn()
+        try:
+            out = fn()
+        except duckdb.OutOfMemoryException as e:
+            raise self._out_of_memory(name) from e
         n = rows(out) if rows else None
-        self.report.finish(n)
-        self.stages.append(Stage(name, time.perf_counter() - t, n, _peak_rss_mb()))
+        self._finished(name, time.perf_counter() - t, n)
         return out
+
+    def _finished(self, name: str, seconds: float, rows: int | None) -> None:
+        self.report.finish(rows)
+        self.stages.append(Stage(name, seconds, rows, _peak_rss_mb()))
+
+    def _out_of_memory(self, stage: str) -> BuildError:
+        limit = self.config.get("resources", {}).get("memory_limit", "2GB")
+        tmp = self.work / "duckdb-tmp"
+        return BuildError(
+            f"Memori habis pada tahap '{stage}' (batas DuckDB {limit}). Naikkan resources.memory_limit "
+            f"di berkas --config, atau kosongkan ruang disk untuk {tmp}, lalu jalankan lagi. / "
+            f"Out of memory in stage '{stage}' (DuckDB limit {limit}). Raise resources.memory_limit in a "
+            f"--config file, or free disk space for {tmp}, and run again.")
 
     def _background(self, name: str, fn, seconds_before: float = 0.0) -> "_Background":
         return _Background(self, name, fn, seconds_before)
@@ -277,7 +293,7 @@ class Build:
         tables["indicator_values"] = catalogue.values(tables, period)
         fresh = freshness.compute(tables, previous, built_at, pkg, self.input_dir, period, self.config)
         tables["releases"] = [freshness.release_row(
-            release_id, period, built_at, fresh, previous, results, audit_report.as_dict(), pkg)]
+            release_id, period, fresh, previous, results, audit_report.as_dict(), pkg)]
         for name in tables:
             tables[name] = database.carried_rows(previous_db, name, period) + tables[name]
         findings = self._stage("assertions", lambda: assertions.run(con, tables, previous_db, period, self.config))

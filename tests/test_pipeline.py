@@ -97,6 +97,16 @@ def test_failure_in_the_site_keeps_latest(built, raw, tmp_path):
     assert not [t for t in threading.enumerate() if t.name.startswith("stage-")]
 
 
+def test_out_of_memory_names_the_stage_and_the_setting(raw, tmp_path):
+    """DuckDB running out of its memory limit is told in both languages with what to change."""
+    config = tmp_path / "rules.yml"
+    config.write_text("resources:\n  memory_limit: 1MB\n")
+    with pytest.raises(BuildError, match="resources.memory_limit") as e:
+        build(raw["2026-10"], tmp_path / "dist", tmp_path / "work", config_path=config, site=False)
+    assert "Memori habis pada tahap" in str(e.value) and "Out of memory in stage" in str(e.value)
+    assert current_release(tmp_path / "dist") is None
+
+
 def test_quarantine_threshold_stops_the_build(raw, tmp_path):
     bad = tmp_path / "bad"
     shutil.copytree(raw["2026-10"], bad)
