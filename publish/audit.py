@@ -1,17 +1,25 @@
 """The disclosure audit that gates a release: can anyone recover a hidden cell from what is published?
 
-Every published number of a period is tied to others by linear identities: a kecamatan is the
-sum of its villages and the kabupaten of its kecamatan (per table, measure and dimension value);
-a total is the sum of its parts within a row (`x-additive`); and some measures of one table are
-sums of another's (`schemas/identities.yml`). An attacker knows all of them, knows that zeros are
-published (so every hidden cell is at least 1) and that no count exceeds the regency's size.
-For each hidden cell the audit minimises and maximises it by linear programming (HiGHS) under
-all of that. The release fails if a hidden cell is exactly recoverable, if a primary cell (a true
-1-4) can be narrowed to an interval shorter than `min_interval`, or if a solve is not optimal.
-Failures are repaired by hiding one more cell beside them and auditing again.
+The attacker assumed here reads everything the release publishes, in every period, and knows
+every linear relation among the numbers (publish/relations.py: the hierarchy of levels, sums
+within a row, fixed rates, sums across tables through reference tables, inequalities, relations
+between periods, and whatever the relation search found in the data). They know that zeros are
+published, so a hidden count is at least 1, and that no count exceeds the regency's size.
 
-The identities split into independent components (one per table, measure and dimension value,
-joined where rows or tables tie measures together); each is solved on its own, warm-started.
+For every hidden cell of every period the audit minimises and maximises it by linear
+programming (HiGHS) under all of that. The release fails unless
+- no hidden cell is exact;
+- every hidden count keeps an interval at least `min_interval` wide (2 by default: a hidden
+  count is never pinned to one or two neighbouring values);
+- every hidden rupiah sum keeps an interval at least `p_percent` of its value (and of the
+  interval's top) wide;
+- every solve is optimal.
+Failures are repaired by hiding the cheapest published cell beside them (a village cell costs
+little, a kecamatan more, the kabupaten total most; a cell of an earlier period, already
+published once, only when nothing else will do) and auditing again.
+
+The constraints split into independent components (cells joined by a constraint); each is one
+warm-started HiGHS model, solved in threads.
 """
 
 from __future__ import annotations
@@ -20,20 +28,16 @@ import os
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-import yaml
+from . import relations as rel
+from .schemas import output_schema
 
-from .schemas import SCHEMAS_DIR, output_schema
-
-_KEYS = ("period", "level", "region_code", "parent_code")
-_UP = {"desa": "kecamatan", "kecamatan": "kabupaten"}
 EXACT = 1e-6
-
-
-@lru_cache(maxsize=None)
-def identities() -> list[dict]:
-    return yaml.safe_load((SCHEMAS_DIR / "identities.yml").read_text(encoding="utf-8")) or []
+SUM_SCALE = 1e6  # rupiah are solved in millions
+# A solution this close to a bound is at the bound (HiGHS's primal feasibility tolerance is 1e-7).
+BOUND_TOL = 1e-7
+# What hiding a published cell costs, per level: totals are hidden only when nothing lower will do.
+LEVEL_COST = {"desa": 1.0, "kecamatan": 100.0, "kabupaten": 1e6}
 
 
 @dataclass
@@ -41,80 +45,45 @@ class AuditReport:
     passed: bool = True
     cells: int = 0
     hidden: int = 0
+    periods: list = field(default_factory=list)
+    constraints: int = 0
     components: int = 0
     solves: int = 0
     exact: list = field(default_factory=list)
-    narrow: list = field(default_factory=list)
+    narrow: list = field(default_factory=list)        # counts narrower than min_interval
+    narrow_sums: list = field(default_factory=list)   # rupiah sums narrower than p%
     not_optimal: list = field(default_factory=list)
-    min_width_primary: float | None = None
-    min_width_secondary: float | None = None
+    min_width_count: float | None = None
+    min_width_sum_share: float | None = None
     repairs: int = 0
     seconds: float = 0.0
 
     def as_dict(self) -> dict:
         return {"passed": self.passed, "cells": self.cells, "hidden": self.hidden,
                 "hidden_share": round(self.hidden / self.cells, 4) if self.cells else 0,
+                "periods": self.periods, "constraints": self.constraints,
                 "components": self.components, "solves": self.solves, "repairs": self.repairs,
-                "exactly_recoverable": len(self.exact), "primary_narrower_than_min": len(self.narrow),
-                "not_optimal": len(self.not_optimal),
-                "min_width_primary": self.min_width_primary, "min_width_secondary": self.min_width_secondary,
+                "exactly_recoverable": len(self.exact), "counts_narrower_than_min": len(self.narrow),
+                "sums_narrower_than_p": len(self.narrow_sums), "not_optimal": len(self.not_optimal),
+                "min_width_count": self.min_width_count,
+                "min_width_sum_share": self.min_width_sum_share,
                 "seconds": round(self.seconds, 2)}
 
 
-def _measures(schema: dict) -> list[str]:
-    return [f["name"] for f in schema["fields"] if f.get("protection") in ("count", "sum")]
-
-
-def _dims(schema: dict) -> list[str]:
-    return [k for k in schema["primaryKey"] if k not in _KEYS]
+def _protection(name: str, m: str) -> str:
+    return next(f.get("protection") for f in output_schema(name)["fields"] if f["name"] == m)
 
 
 class Model:
-    """The linear identities among the cells of one period's published tables."""
+    """The published tables of every period, their hidden cells and the constraints among them."""
 
-    def __init__(self, tables: dict[str, list[dict]], period: str, upper: dict[str, float]):
-        self.tables, self.period, self.upper = tables, period, upper
-        self.rows = {n: [(i, r) for i, r in enumerate(rows) if r.get("period") == period]
-                     for n, rows in tables.items() if "x-levels" in output_schema(n)}
-        self.equations: list[list[tuple[tuple, float]]] = []  # [(cell, coefficient)], = 0
-        self.cells = 0
-        for name, rows in self.rows.items():
-            schema = output_schema(name)
-            measures = _measures(schema)
-            self.cells += len(rows) * len(measures)
-            self._hierarchy(name, rows, _dims(schema), measures)
-            for total, parts in schema.get("x-additive", {}).items():
-                for i, _ in rows:
-                    self.equations.append([((name, i, total), 1.0)] + [((name, i, p), -1.0) for p in parts])
-        for ident in identities():
-            self._identity(ident)
-
-    def _hierarchy(self, name, rows, dims, measures):
-        index = {(r["level"], r["region_code"], *(r[d] for d in dims)): i for i, r in rows}
-        children = defaultdict(list)
-        for i, r in rows:
-            up = _UP.get(r["level"])
-            parent = index.get((up, r["parent_code"], *(r[d] for d in dims))) if up else None
-            if parent is not None:
-                children[parent].append(i)
-        for parent, kids in children.items():
-            for m in measures:
-                self.equations.append([((name, parent, m), 1.0)] + [((name, k, m), -1.0) for k in kids])
-
-    def _identity(self, ident: dict):
-        t_table, t_measure = ident["total"].split(".")
-        p_table, p_measure = ident["parts"].split(".")
-        if t_table not in self.rows or p_table not in self.rows:
-            return
-        where = ident.get("where", {})  # only the parts rows whose dimensions take these values
-        parts = defaultdict(list)
-        for i, r in self.rows[p_table]:
-            if all(r.get(dim) in allowed for dim, allowed in where.items()):
-                parts[(r["level"], r["region_code"])].append(i)
-        for i, r in self.rows[t_table]:
-            kids = parts.get((r["level"], r["region_code"]), [])
-            if kids:
-                self.equations.append([((t_table, i, t_measure), 1.0)] + [((p_table, k, p_measure), -1.0) for k in kids])
+    def __init__(self, tables: dict[str, list[dict]], constraints: list, upper: dict[str, float]):
+        self.tables, self.upper = tables, upper
+        self.constraints = constraints
+        self.measures = {n: rel.additive(output_schema(n)) for n, rows in tables.items()
+                         if rows and "x-levels" in output_schema(n)}
+        self.cells = sum(len(tables[n]) * len(ms) for n, ms in self.measures.items())
+        self._units = {}
 
     def value(self, cell):
         name, i, m = cell
@@ -124,48 +93,45 @@ class Model:
         return self.value(cell) is None
 
     def hidden_cells(self) -> list[tuple]:
-        out = []
-        for name, rows in self.rows.items():
-            for m in _measures(output_schema(name)):
-                out += [(name, i, m) for i, r in rows if r[m] is None]
-        return out
+        return [(n, i, m) for n, ms in self.measures.items() for m in ms
+                for i, r in enumerate(self.tables[n]) if r[m] is None]
 
+    def key(self, cell) -> tuple:
+        """A cell's identity independent of row order: table, primary-key values, measure."""
+        name, i, m = cell
+        return cell_key(name, self.tables[name][i], m)
 
-def _field(name: str, m: str) -> dict:
-    return next(f for f in output_schema(name)["fields"] if f["name"] == m)
+    def lower(self, cell) -> float:
+        """Zeros are published, so a hidden count is at least 1; a hidden sum may be Rp 0."""
+        return 1.0 if _protection(cell[0], cell[2]) == "count" else 0.0
 
-
-def _bound(model: Model, cell) -> float:
-    name, _, m = cell
-    return model.upper.get(_field(name, m).get("unit"), model.upper["default"])
-
-
-def _lower(cell) -> float:
-    """Zeros are published, so a hidden count is at least 1; a hidden sum may still be 0 (Rp 0 paid)."""
-    name, _, m = cell
-    return 1.0 if _field(name, m).get("protection") == "count" else 0.0
+    def bound(self, cell) -> float:
+        name, _, m = cell
+        key = (name, m)
+        if key not in self._units:
+            unit = next(f.get("unit") for f in output_schema(name)["fields"] if f["name"] == m)
+            self._units[key] = self.upper.get(unit, self.upper["default"])
+        return self._units[key]
 
 
 def solve_components(model: Model, report: AuditReport, cache: dict | None = None) -> dict[tuple, tuple[float, float]]:
-    """(min, max) of every hidden cell.
-
-    `cache` keeps the bounds of each component by its set of cells and published values: a
-    repair round re-solves only the components it changed.
-    """
+    """(min, max) of every hidden cell. `cache` keeps each component's bounds by its cells and
+    constraints, so that a repair round re-solves only the components it changed."""
     hidden = model.hidden_cells()
     var = {c: k for k, c in enumerate(hidden)}
-    # Equations over hidden cells only: published cells move to the right-hand side.
-    rows = []
-    for eq in model.equations:
+    stable = [model.key(c) for c in hidden]  # row numbers move between releases; keys do not
+    rows = []  # (coeffs {var: a}, lower, upper): published cells move to the right-hand side
+    for terms, sense in model.constraints:
         coeffs, rhs = {}, 0.0
-        for cell, a in eq:
-            if cell in var:
-                coeffs[var[cell]] = coeffs.get(var[cell], 0.0) + a
+        for cell, a in terms:
+            k = var.get(cell)
+            if k is None:
+                rhs -= a * model.value(cell)
             else:
-                rhs -= a * (model.value(cell) or 0)
+                coeffs[k] = coeffs.get(k, 0.0) + a
+        coeffs = {k: a for k, a in coeffs.items() if a != 0}
         if coeffs:
-            rows.append((coeffs, rhs))
-    # Components: cells joined by an equation.
+            rows.append((coeffs, rhs if sense == "=" else -float("inf"), rhs))
     parent = list(range(len(hidden)))
 
     def find(x):
@@ -174,7 +140,7 @@ def solve_components(model: Model, report: AuditReport, cache: dict | None = Non
             x = parent[x]
         return x
 
-    for coeffs, _ in rows:
+    for coeffs, _, _ in rows:
         first, *rest = coeffs
         for k in rest:
             a, b = find(first), find(k)
@@ -183,49 +149,59 @@ def solve_components(model: Model, report: AuditReport, cache: dict | None = Non
     comp_rows, comp_vars = defaultdict(list), defaultdict(list)
     for k in range(len(hidden)):
         comp_vars[find(k)].append(k)
-    for coeffs, rhs in rows:
-        comp_rows[find(next(iter(coeffs)))].append((coeffs, rhs))
+    for row in rows:
+        comp_rows[find(next(iter(row[0])))].append(row)
     bounds = {}
     cache = {} if cache is None else cache
     jobs = []
     for root, members in comp_vars.items():
         report.components += 1
         cons = comp_rows.get(root, [])
-        signature = (frozenset(hidden[k] for k in members),
-                     frozenset((frozenset((hidden[k], a) for k, a in c.items()), rhs) for c, rhs in cons))
+        report.constraints += len(cons)
+        signature = (frozenset(stable[k] for k in members),
+                     frozenset((frozenset((stable[k], a) for k, a in c.items()), lo, hi) for c, lo, hi in cons))
         if signature in cache:
-            bounds.update(cache[signature])
+            bounds.update({hidden[k]: cache[signature][stable[k]] for k in members})
             continue
-        if not cons:  # tied to nothing published: anywhere from 1 to the bound
-            for k in members:
-                bounds[hidden[k]] = (_lower(hidden[k]), _bound(model, hidden[k]))
-            cache[signature] = {hidden[k]: bounds[hidden[k]] for k in members}
+        lower = [model.lower(hidden[k]) for k in members]
+        upper = [model.bound(hidden[k]) for k in members]
+        if not cons:  # tied to nothing published: anywhere between its bounds
+            bounds.update({hidden[k]: (lo, hi) for k, lo, hi in zip(members, lower, upper)})
+            cache[signature] = {stable[k]: (lo, hi) for k, lo, hi in zip(members, lower, upper)}
             continue
+        # Rupiah in millions and every row divided by its largest coefficient: HiGHS's tolerances
+        # are absolute, and a row of Rp 10^10 beside counts of 3 is solved badly otherwise.
+        scale = [SUM_SCALE if _protection(hidden[k][0], hidden[k][2]) == "sum" else 1.0 for k in members]
         local = {k: j for j, k in enumerate(members)}
-        lower = [_lower(hidden[k]) for k in members]
-        upper = [_bound(model, hidden[k]) for k in members]
-        rows_local = [([local[k] for k in c], list(c.values()), rhs) for c, rhs in cons]
-        jobs.append((signature, [hidden[k] for k in members], (lower, upper, rows_local)))
+        rows_local = []
+        for c, lo, hi in cons:
+            idx = [local[k] for k in c]
+            coeffs = [a * scale[j] for j, a in zip(idx, c.values())]
+            norm = max(abs(a) for a in coeffs)
+            rows_local.append((idx, [a / norm for a in coeffs], lo / norm, hi / norm))
+        jobs.append((signature, [(hidden[k], stable[k]) for k in members],
+                     ([lo / s for lo, s in zip(lower, scale)], [hi / s for hi, s in zip(upper, scale)], rows_local),
+                     scale))
     results = _run_jobs([j[2] for j in jobs])
-    for (signature, cells, _), (lows, highs, optimal, solves) in zip(jobs, results):
+    for (signature, cells, _, scale), (lows, highs, optimal, solves) in zip(jobs, results):
         report.solves += solves
         solved = {}
-        for c, lo, hi, ok in zip(cells, lows, highs, optimal):
+        for (c, key), lo, hi, ok, s in zip(cells, lows, highs, optimal, scale):
             if not ok:
                 report.not_optimal.append(c)
-            solved[c] = (lo, hi) if ok else (float("nan"), float("nan"))
-        bounds.update(solved)
-        cache[signature] = solved
+            bounds[c] = (lo * s, hi * s) if ok else (float("nan"), float("nan"))
+            solved[key] = bounds[c]
+        if all(optimal):
+            cache[signature] = solved
     return bounds
 
 
 def solve_component(lower: list[float], upper: list[float], rows: list) -> tuple[list, list, list, int]:
-    """Min and max of each variable of one component: sum(a_i x_i) = rhs for each row, lower <= x <= upper.
+    """Min and max of each variable of one component: lo <= sum(a_i x_i) <= hi for each row.
 
     One model, warm-started: between solves only two costs change. Every optimal solution is
     also a feasible point for all the other variables: one found at a variable's own bound
-    proves that bound is its min (or max), so that variable's solve is skipped. Vertices lie
-    mostly on bounds, so most solves are skipped.
+    proves that bound is its min (or max), so that variable's solve is skipped.
     """
     import highspy
     import numpy as np
@@ -234,8 +210,10 @@ def solve_component(lower: list[float], upper: list[float], rows: list) -> tuple
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.addVars(n, np.array(lower, dtype=float), np.array(upper, dtype=float))
-    for idx, coeffs, rhs in rows:
-        h.addRow(rhs, rhs, len(idx), np.array(idx, dtype=np.int32), np.array(coeffs, dtype=float))
+    inf = highspy.kHighsInf
+    for row in rows:
+        idx, coeffs, lo, hi = row if len(row) == 4 else (*row, row[2])
+        h.addRow(max(lo, -inf), min(hi, inf), len(idx), np.array(idx, dtype=np.int32), np.array(coeffs, dtype=float))
     lo_arr, up_arr = np.array(lower, dtype=float), np.array(upper, dtype=float)
     lows, highs = [float("nan")] * n, [float("nan")] * n
     ok_lo, ok_hi = [False] * n, [False] * n
@@ -268,13 +246,8 @@ def solve_component(lower: list[float], upper: list[float], rows: list) -> tuple
     return lows, highs, [a and b for a, b in zip(ok_lo, ok_hi)], solves
 
 
-# A solution this close to a bound is at the bound (HiGHS's primal feasibility tolerance is 1e-7).
-BOUND_TOL = 1e-7
-
-
 def _run_jobs(jobs: list) -> list:
-    """Components side by side in threads: HiGHS releases the GIL while it solves (measured: two
-    threads solve a batch 1.7 times faster than one), and threads need no process start-up."""
+    """Components side by side in threads: HiGHS releases the GIL while it solves."""
     workers = min(os.cpu_count() or 1, 4)
     if workers < 2 or len(jobs) < 2:
         return [solve_component(*j) for j in jobs]
@@ -286,66 +259,73 @@ def _run_jobs(jobs: list) -> list:
     return [results[k] for k in range(len(jobs))]
 
 
-def audit(tables: dict[str, list[dict]], period: str, primary: set, upper: dict[str, float],
-          min_interval: float = 2.0, cache: dict | None = None) -> tuple[AuditReport, Model, dict]:
+def audit(model: Model, truth: dict | None = None, min_interval: float = 2.0, p_percent: float = 10.0,
+          cache: dict | None = None) -> tuple[AuditReport, dict]:
+    """Bounds of every hidden cell and which of them are too narrow."""
     t = time.perf_counter()
     report = AuditReport()
-    model = Model(tables, period, upper)
     bounds = solve_components(model, report, cache)
-    report.cells = model.cells
-    report.hidden = len(bounds)
+    report.cells, report.hidden = model.cells, len(bounds)
     for cell, (lo, hi) in bounds.items():
         width = hi - lo
-        is_primary = _key(model, cell) in primary
         if width != width:  # nan: not optimal, already recorded
             continue
-        if width < EXACT:
+        is_count = _protection(cell[0], cell[2]) == "count"
+        if width < (EXACT if is_count else 1.0):  # rupiah: within one rupiah is exact
             report.exact.append(cell)
-        elif is_primary and width < min_interval - EXACT:
-            report.narrow.append(cell)
-        attr = "min_width_primary" if is_primary else "min_width_secondary"
-        current = getattr(report, attr)
-        setattr(report, attr, round(width, 3) if current is None else min(current, round(width, 3)))
-    report.passed = not (report.exact or report.narrow or report.not_optimal)
+            continue
+        if is_count:
+            if width < min_interval - EXACT:
+                report.narrow.append(cell)
+            report.min_width_count = width if report.min_width_count is None else min(report.min_width_count, width)
+        else:
+            true = truth[cell[0]][cell[1]][cell[2]] if truth else None
+            top = max(hi, true or 0.0)
+            share = width / top if top else 1.0
+            if share < p_percent / 100 - EXACT:
+                report.narrow_sums.append(cell)
+            report.min_width_sum_share = share if report.min_width_sum_share is None else min(report.min_width_sum_share, share)
+    for attr in ("min_width_count", "min_width_sum_share"):
+        if getattr(report, attr) is not None:
+            setattr(report, attr, round(getattr(report, attr), 4))
+    report.passed = not (report.exact or report.narrow or report.narrow_sums or report.not_optimal)
     report.seconds = time.perf_counter() - t
-    return report, model, bounds
-
-
-def _key(model: Model, cell) -> tuple:
-    """A cell's identity independent of row order: table, primary-key values, measure."""
-    name, i, m = cell
-    row = model.tables[name][i]
-    return (name, *(row[k] for k in output_schema(name)["primaryKey"]), m)
+    return report, bounds
 
 
 def cell_key(name: str, row: dict, measure: str) -> tuple:
     return (name, *(row[k] for k in output_schema(name)["primaryKey"]), measure)
 
 
-def repair(model: Model, failing: list[tuple]) -> int:
-    """Hide one more cell for each failing one: the smallest published non-zero cell nearest to it.
+def _cost(model: Model, cell, period: str) -> float:
+    """Lower levels first; an earlier period's cell only as a last resort (it was published before)."""
+    row = model.tables[cell[0]][cell[1]]
+    earlier = 1.0 if row.get("period") == period else 1e9
+    return earlier * LEVEL_COST.get(row.get("level"), 1.0) * float(model.value(cell))
 
-    Nearest in the web of identities: first the equations the cell is in, then those of the
-    hidden cells they hold, and so on, since a cell can be pinned down through a chain.
-    """
+
+def repair(model: Model, failing: list[tuple], period: str) -> int:
+    """Hide one more cell for each failing one: the cheapest published non-zero cell of `period`
+    nearest to it in the web of constraints (first the constraints it is in, then those of the
+    hidden cells they hold, and so on, since a cell can be pinned down through a chain)."""
     by_cell = defaultdict(list)
-    for k, eq in enumerate(model.equations):
-        for c, _ in eq:
+    for k, (terms, _) in enumerate(model.constraints):
+        for c, _ in terms:
             by_cell[c].append(k)
-    added, tables, equations = 0, model.tables, model.equations
+    added = 0
     for cell in sorted(set(failing)):  # a fixed order: the same input always gives the same release
-        seen_cells, seen_eqs, frontier = {cell}, set(), [cell]
+        seen_cells, seen_cons, frontier = {cell}, set(), [cell]
         while frontier:
-            eqs = {k for c in frontier for k in by_cell[c]} - seen_eqs
-            seen_eqs |= eqs
-            cells = [c for k in eqs for c, _ in equations[k]]
-            candidates = [(v, c) for c in cells if (v := tables[c[0]][c[1]][c[2]])]
+            cons = {k for c in frontier for k in by_cell[c]} - seen_cons
+            seen_cons |= cons
+            cells = {c for k in cons for c, _ in model.constraints[k][0]}
+            candidates = [(_cost(model, c, period), c) for c in cells if model.value(c)]
             if candidates:
-                hide(tables, *min(candidates)[1])
+                hide(model.tables, *min(candidates)[1])
                 added += 1
                 break
-            frontier = [c for c in cells if c not in seen_cells]
-            seen_cells.update(frontier)
+            frontier = [c for c in cells if c not in seen_cells and model.hidden(c)]
+            seen_cells.update(cells)
     return added
 
 
@@ -358,28 +338,31 @@ def hide(tables: dict, name: str, i: int, m: str) -> None:
             row[f["name"]], row[f"{f['name']}_status"] = None, "suppressed"
 
 
-def hide_lone_cells(model: Model, min_interval: float = 2.0) -> int:
-    """Before any LP, the cases one identity settles alone: a single hidden cell (subtraction
-    reveals it), or hidden parts under a published total that leaves each less room than
-    `min_interval` (three hidden villages under a total of 4: each is 1 or 2). Hide the smallest
-    published non-zero cell of that identity too. Cheap, and it spares the LP rounds."""
+def hide_lone_cells(model: Model, period: str, min_interval: float = 2.0) -> int:
+    """Before any LP, the cases one equality settles alone: a single hidden cell (subtraction
+    reveals it), or hidden counts under a published total that leaves each less room than
+    `min_interval`. Hide the cheapest published cell of `period` in that equality too."""
     added = 0
     while True:
         before = added
-        for eq in model.equations:
-            hidden = [c for c, _ in eq if model.hidden(c)]
+        for terms, sense in model.constraints:
+            if sense != "=":
+                continue
+            hidden = [(c, a) for c, a in terms if model.hidden(c)]
             if not hidden:
                 continue
             if len(hidden) > 1:
-                total, a = eq[0]
-                parts_hidden = [c for c, coef in eq[1:] if model.hidden(c)]
-                if model.hidden(total) or len(parts_hidden) != len(hidden) or any(
-                        _field(c[0], c[2]).get("protection") != "count" for c in hidden):
+                if any(_protection(c[0], c[2]) != "count" for c, _ in hidden):
                     continue
-                room = model.value(total) - sum(model.value(c) or 0 for c, _ in eq[1:]) - len(hidden)
-                if room >= min_interval:
+                signs = {a > 0 for _, a in hidden}
+                if len(signs) > 1 or any(abs(a) != 1 for _, a in hidden):
                     continue
-            candidates = [(model.value(c), c) for c, _ in eq if model.value(c)]
+                # sum of the hidden (all +1 or all -1) = what the published cells leave over
+                rest = -sum(a * model.value(c) for c, a in terms if not model.hidden(c))
+                total = rest if signs == {True} else -rest
+                if total - len(hidden) >= min_interval:
+                    continue
+            candidates = [(_cost(model, c, period), c) for c, _ in terms if model.value(c)]
             if candidates:
                 hide(model.tables, *min(candidates)[1])
                 added += 1
@@ -387,18 +370,49 @@ def hide_lone_cells(model: Model, min_interval: float = 2.0) -> int:
             return added
 
 
-def audit_and_repair(tables, period, primary, upper, min_interval=2.0, max_rounds=25) -> AuditReport:
-    """Audit; while it fails, hide more and audit again. The final report says whether it passed."""
-    repairs, cache, solves, seconds = 0, {}, 0, 0.0
-    repairs += hide_lone_cells(Model(tables, period, upper), min_interval)
+def load_cache(path) -> dict:
+    """Bounds of the components solved by earlier builds (WORK, private): the earlier periods'
+    components are mostly unchanged, and their signature holds every cell, value and bound."""
+    import pickle
+
+    try:
+        with open(path, "rb") as fh:
+            cache = pickle.load(fh)
+        return cache if isinstance(cache, dict) else {}
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError):
+        return {}
+
+
+def save_cache(path, cache: dict, limit: int = 200_000) -> None:
+    import pickle
+    from pathlib import Path
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    items = list(cache.items())[-limit:]
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump(dict(items), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+
+
+def audit_and_repair(tables: dict, constraints: list, period: str, upper: dict, truth: dict | None = None,
+                     min_interval: float = 2.0, p_percent: float = 10.0, max_rounds: int = 40,
+                     cache: dict | None = None) -> AuditReport:
+    """Audit; while it fails, hide more cells and audit again."""
+    model = Model(tables, constraints, upper)
+    cache = {} if cache is None else cache
+    repairs, solves, seconds = hide_lone_cells(model, period, min_interval), 0, 0.0
+    report = AuditReport()
     for _ in range(max_rounds):
-        report, model, _ = audit(tables, period, primary, upper, min_interval, cache)
+        report, _ = audit(model, truth, min_interval, p_percent, cache)
         solves, seconds = solves + report.solves, seconds + report.seconds
         report.repairs, report.solves, report.seconds = repairs, solves, seconds
         if report.passed or report.not_optimal:
-            return report
-        added = repair(model, report.exact + report.narrow)
+            break
+        added = repair(model, report.exact + report.narrow + report.narrow_sums, period)
         if not added:
-            return report
-        repairs += added + hide_lone_cells(Model(tables, period, upper), min_interval)
+            break
+        repairs += added + hide_lone_cells(model, period, min_interval)
+    report.periods = sorted({r["period"] for rows in tables.values() for r in rows if "period" in r})
     return report

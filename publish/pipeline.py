@@ -20,7 +20,7 @@ import duckdb
 import yaml
 
 from . import (__version__, assertions, audit, catalogue, database, downloads, freshness, geo, indicators, linked,
-               protected, published, report, unified)
+               protected, published, relations, report, unified, unprotected)
 from .errors import BuildError, InputError
 from .progress import CallbackReporter, Reporter
 from .schemas import output_schema
@@ -211,8 +211,21 @@ class Build:
         finally:
             con.close()
 
-    def _audit(self, con, tables, period, prot, results):
-        """The LP audit of everything published for the period; repairs, or stops the release."""
+    def _with_history(self, tables: dict, raw_rows: dict, previous_db, period: str) -> tuple[dict, dict]:
+        """The earlier periods of the release being served, beside this period's rows: the audit
+        covers everything the release publishes. `truth` holds the unprotected values in the same
+        order (None where an earlier period's values were not kept in WORK)."""
+        kept = unprotected.load(self.work)
+        combined, truth = {}, {}
+        for name, rows in tables.items():
+            earlier = database.carried_rows(previous_db, name, period)
+            combined[name] = earlier + rows
+            truth[name] = [unprotected.lookup(kept, name, r) for r in earlier] + raw_rows.get(name, rows)
+        return combined, truth
+
+    def _audit(self, con, tables, truth, period, results):
+        """Every relation among the published numbers, then the LP audit of every period; repairs,
+        or stops the release."""
         residents = con.execute(
             "SELECT residents FROM ind_population_by_region WHERE level = 'kabupaten'").fetchone()[0]
         rows_read = sum(r.read for r in results.values())
@@ -220,18 +233,30 @@ class Build:
         upper = {"people": residents, "recipients": residents, "families": residents,
                  "IDR": 1e13, "default": rows_read}
         cfg = self.config["protection"]
-        report = audit.audit_and_repair(tables, period, prot.primary_cells, upper, float(cfg["min_interval"]))
+        declared, found, undeclared, dropped = relations_for(tables, truth, self.config)
+        constraints = relations.constraints(declared + undeclared, tables)
+        cache_path = self.work / "audit-cache.pickle"
+        cache = audit.load_cache(cache_path)
+        report = audit.audit_and_repair(tables, constraints, period, upper, truth, float(cfg["min_interval"]),
+                                        float(cfg["p_percent"]), cache=cache)
+        audit.save_cache(cache_path, cache)
+        relation_report = {
+            "derived": len(declared), "found": len(found), "undeclared": [r.describe() for r in undeclared],
+            "not_exact_this_release": dropped, "constraints": len(constraints),
+            "min_support": int(cfg.get("min_support", 3)),
+        }
         if not report.passed:
             a = report.as_dict()
             raise BuildError(
                 f"Audit perlindungan gagal: {a['exactly_recoverable']} sel tersembunyi dapat dihitung tepat, "
-                f"{a['primary_narrower_than_min']} angka kecil dapat dipersempit, {a['not_optimal']} perhitungan "
-                f"tidak selesai, setelah {a['repairs']} sel tambahan disembunyikan. Rilis tidak diterbitkan; "
-                f"laporkan ke pengembang. / Disclosure audit failed: {a['exactly_recoverable']} hidden cells are "
-                f"exactly recoverable, {a['primary_narrower_than_min']} small counts can be narrowed, "
-                f"{a['not_optimal']} solves did not finish, after {a['repairs']} more cells were hidden. "
-                f"The release is not published; report it to the developers.")
-        return report
+                f"{a['counts_narrower_than_min']} jumlah dan {a['sums_narrower_than_p']} nilai rupiah dapat "
+                f"dipersempit, {a['not_optimal']} perhitungan tidak selesai, setelah {a['repairs']} sel tambahan "
+                f"disembunyikan. Rilis tidak diterbitkan; laporkan ke pengembang. / Disclosure audit failed: "
+                f"{a['exactly_recoverable']} hidden cells are exactly recoverable, {a['counts_narrower_than_min']} "
+                f"counts and {a['sums_narrower_than_p']} rupiah sums can be narrowed, {a['not_optimal']} solves did "
+                f"not finish, after {a['repairs']} more cells were hidden. The release is not published; report it "
+                f"to the developers.")
+        return report, relation_report
 
     def _period_regency(self, con, pkg: dict) -> tuple[str, str]:
         period = pkg.get("x-period") or con.execute("SELECT max(period) FROM stg_recipients").fetchone()[0]
@@ -275,7 +300,9 @@ class Build:
                 # A fixed row order: ties in secondary suppression break by row, so the same input
                 # must always give the same release.
                 key = ", ".join(output_schema(name)["primaryKey"])
-                cur = con.execute(f"SELECT * FROM ind_{name} ORDER BY {key}")
+                levels = published_levels(name, self.config)
+                where = f" WHERE level IN ({', '.join(repr(x) for x in levels)})" if levels else ""
+                cur = con.execute(f"SELECT * FROM ind_{name}{where} ORDER BY {key}")
                 cols = [d[0] for d in cur.description]
                 rows = [dict(zip(cols, r)) for r in cur.fetchall()]
                 raw_rows[name] = rows
@@ -286,16 +313,18 @@ class Build:
             return tables
 
         tables = self._stage("protect", protect, lambda t: sum(map(len, t.values())), steps=len(names))
-        audit_report = self._stage("audit", lambda: self._audit(con, tables, period, prot, results))
+        tables, truth = self._with_history(tables, raw_rows, previous_db, period)
+        audit_report, relation_report = self._stage(
+            "audit", lambda: self._audit(con, tables, truth, period, results))
+        unprotected.save(self.work, period, raw_rows)
         information_lost = protected.information_lost(raw_rows, tables)
         # Indicators are quotients of the protected counts: computed after the audit, never before.
         tables["indicators"] = catalogue.catalogue_rows()
-        tables["indicator_values"] = catalogue.values(tables, period)
+        tables["indicator_values"] = database.carried_rows(previous_db, "indicator_values", period) + \
+            catalogue.values(tables, period)
         fresh = freshness.compute(tables, previous, built_at, pkg, self.input_dir, period, self.config)
-        tables["releases"] = [freshness.release_row(
+        tables["releases"] = database.carried_rows(previous_db, "releases", period) + [freshness.release_row(
             release_id, period, fresh, previous, results, audit_report.as_dict(), pkg)]
-        for name in tables:
-            tables[name] = database.carried_rows(previous_db, name, period) + tables[name]
         findings = self._stage("assertions", lambda: assertions.run(con, tables, previous_db, period, self.config))
         order = published.table_order(list(tables))
         counts = self._stage("database", lambda: database.write_database(
@@ -322,9 +351,15 @@ class Build:
             "tables": counts,
             "rows": {n: {"read": r.read, "used": r.used, "quarantined": r.quarantined} for n, r in results.items()},
             "linkage": {k: v for k, v in link_summary.items()},
-            "protection": {**prot.as_dict(), "audit": audit_report.as_dict(),
+            "protection": {**prot.as_dict(), "audit": audit_report.as_dict(), "relations": relation_report,
                            "hidden_share_after_audit": audit_report.as_dict()["hidden_share"],
-                           "information_lost": information_lost},
+                           "information_lost": information_lost,
+                           "hidden": protected.hidden_shares(tables, prot.primary_cells, period),
+                           "settings": {k: self.config["protection"][k] for k in
+                                        ("max_small_count", "p_percent", "min_interval", "min_median_count",
+                                         "min_support")},
+                           "levels": {n: published_levels(n, self.config) for n in order
+                                      if output_schema(n).get("x-levels")}},
             "warnings": findings,
         }
         report.write_validation_report(out, results, index)
@@ -354,6 +389,37 @@ class Build:
                                               out / published.WILAYAH_LICENCE.name, out / "geo" / geo.LICENCE])
         downloads.write_checksums(out, downloads.published_files(out))
         return index
+
+
+def published_levels(name: str, config: dict) -> list[str] | None:
+    """The levels a table is published at: `protection.levels` narrows a table whose village cells
+    would be nearly all hidden (complaints: about one a month per village) to kecamatan and up."""
+    levels = output_schema(name).get("x-levels")
+    if not levels:
+        return None
+    wanted = (config["protection"].get("levels") or {}).get(name)
+    return [x for x in levels if x in wanted] if wanted else levels
+
+
+def relations_for(tables: dict, truth: dict, config: dict):
+    """Derived relations (checked on the unprotected values: a failure stops the build) and the
+    relations the search finds; returns (declared, found, undeclared, rates not exact this release)."""
+    declared = relations.derived(tables, config)
+    dropped = []
+    for rel, bad in relations.check_derived(declared, truth):
+        if rel.form == "ratio":
+            # A fixed rate holds only while every listed amount is at the rate (amount_rate flags
+            # are kept and counted): then it is no exact relation, for the attacker either.
+            declared.remove(rel)
+            dropped.append(rel.describe())
+            continue
+        raise BuildError(
+            f"Definisi tidak cocok dengan data: {rel.describe()} tidak berlaku pada {'; '.join(bad)}. "
+            f"SQL tabel dan definisi di schemas/output harus diselaraskan. / A definition does not hold: "
+            f"{rel.describe()} fails at {'; '.join(bad)}. The table's SQL and its definition in "
+            f"schemas/output must be brought back in step.")
+    found = relations.search(truth, int(config["protection"].get("min_support", 3)))
+    return declared, found, relations.undeclared(found, declared), dropped
 
 
 def check_thresholds(results, config: dict, work: Path) -> None:

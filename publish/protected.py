@@ -175,3 +175,31 @@ def information_lost(raw: dict[str, list[dict]], published: dict[str, list[dict]
                 hidden += (r[m] or 0) if p[m] is None else 0
         out[name] = round(hidden / total, 4) if total else 0.0
     return out
+
+
+def hidden_shares(tables: dict[str, list[dict]], primary_cells: set, period: str) -> dict:
+    """Per table and level (this period): cells, those hidden as small counts (the primary rule
+    alone would hide these), and those hidden in the end; per indicator and level, the values
+    hidden. The protection page shows both, so that every hidden figure can be accounted for."""
+    out: dict = {"tables": {}, "indicators": {}}
+    for name, rows in tables.items():
+        schema = output_schema(name)
+        if "x-levels" not in schema or name == "indicator_values":
+            continue
+        ms = measures(schema, ("count", "sum"))
+        per = out["tables"].setdefault(name, {})
+        for r in rows:
+            if r.get("period") != period:
+                continue
+            lv = per.setdefault(r["level"], {"cells": 0, "primary": 0, "hidden": 0})
+            for m in ms:
+                lv["cells"] += 1
+                lv["hidden"] += r[m] is None
+                lv["primary"] += (name, *(r[k] for k in schema["primaryKey"]), m) in primary_cells
+    for r in tables.get("indicator_values", []):
+        if r.get("period") != period:
+            continue
+        lv = out["indicators"].setdefault(r["indicator_id"], {}).setdefault(r["level"], {"values": 0, "hidden": 0})
+        lv["values"] += 1
+        lv["hidden"] += r["status"] == SUPPRESSED
+    return out

@@ -9,9 +9,9 @@ from collections import defaultdict
 
 import yaml
 
-from publish.audit import audit, identities
+from publish import relations
 from publish.schemas import SCHEMAS_DIR, output_names, output_schema
-from test_audit import KEC, blank, primary_of, village
+from test_audit import CONFIG, KEC, blank, run_audit, village
 
 UPPER = {"people": 10_000, "recipients": 10_000, "families": 10_000, "IDR": 1e13, "default": 100_000}
 TABLE = "families_by_region_desil"
@@ -31,9 +31,14 @@ def test_schema_follows_the_pattern():
 
 
 def test_identity_with_poor_families_matches_the_desil_cut_off():
-    ident = next(i for i in identities() if i["parts"] == f"{TABLE}.families")
-    assert ident["total"] == "exclusion_by_region.poor_families"
-    assert ident["where"] == {"desil": list(range(1, max_desil() + 1))}
+    """The definition reads the cut-off from the configuration: it cannot fall out of step."""
+    tables = {TABLE: [], "exclusion_by_region": [blank("exclusion_by_region", *village(1))]}
+    rel = next(r for r in relations.derived(tables, CONFIG) if r.form == "cross_sum" and r.other[0] == TABLE)
+    assert (rel.table, rel.measure) == ("exclusion_by_region", "poor_families")
+    assert rel.other[2] == ("values", "desil", tuple(range(1, max_desil() + 1)))
+    other = {**CONFIG, "exclusion": {"max_desil": 3}}
+    rel = next(r for r in relations.derived(tables, other) if r.form == "cross_sum" and r.other[0] == TABLE)
+    assert rel.other[2] == ("values", "desil", (1, 2, 3))
 
 
 def test_audit_recovers_a_hidden_desil_through_poor_families():
@@ -41,14 +46,14 @@ def test_audit_recovers_a_hidden_desil_through_poor_families():
     desil = [blank(TABLE, *village(1), desil=d, families=None if d == 3 else 10 * d) for d in range(1, 11)]
     poor = [blank("exclusion_by_region", *village(1), poor_families=10 + 20 + 33 + 40, without_aid=0)]
     t = {TABLE: desil, "exclusion_by_region": poor}
-    report, _, bounds = audit(t, "2026-10", primary_of(t), UPPER)
+    report, bounds = run_audit(t)
     assert bounds[(TABLE, 2, "families")] == (33.0, 33.0)
     assert not report.passed
     # Desil 5 and up are not part of the identity: hidden there, nothing pins it.
     desil = [blank(TABLE, *village(1), desil=d, families=None if d == 7 else 10 * d) for d in range(1, 11)]
     poor = [blank("exclusion_by_region", *village(1), poor_families=100, without_aid=0)]
     t = {TABLE: desil, "exclusion_by_region": poor}
-    report, _, _ = audit(t, "2026-10", primary_of(t), UPPER)
+    report, _ = run_audit(t)
     assert report.passed
 
 
@@ -56,7 +61,7 @@ def test_audit_ties_the_levels_of_the_table():
     rows = [blank(TABLE, *village(1), desil=1, families=None), blank(TABLE, *village(2), desil=1, families=30),
             blank(TABLE, *KEC, desil=1, families=33)]
     t = {TABLE: rows}
-    report, _, bounds = audit(t, "2026-10", primary_of(t), UPPER)
+    report, bounds = run_audit(t)
     assert bounds[(TABLE, 0, "families")] == (3.0, 3.0) and not report.passed
 
 

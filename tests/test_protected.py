@@ -27,7 +27,7 @@ def test_counts_one_to_four_hidden_zeros_published():
 
 
 def test_sum_hidden_with_its_count():
-    r = row(scheme_code="BPNT", recipients=2, amount_rp=400000, listings=2, duplicate_listings=0, outside_target=0)
+    r = row(scheme_code="BPNT", recipients=2, amount_rp=400000, duplicate_listings=0, outside_target=0)
     out = protect_table("recipients_by_region_scheme", [r], 4, ProtectionReport())[0]
     assert out["recipients"] is None and out["amount_rp"] is None
     assert out["amount_rp_status"] == "suppressed"
@@ -71,7 +71,7 @@ def test_output_follows_schema_column_order():
 
 
 def test_p_percent_rule_hides_a_sum_dominated_by_one_recipient():
-    base = dict(scheme_code="PKH", recipients=6, listings=6, duplicate_listings=0, outside_target=0)
+    base = dict(scheme_code="PKH", recipients=6, duplicate_listings=0, outside_target=0)
     dominated = row(**base, amount_rp=1_000_000, _top1_amount_rp=900_000, _top2_amount_rp=40_000)
     spread = row(**base, amount_rp=1_200_000, _top1_amount_rp=200_000, _top2_amount_rp=200_000)
     out = protect_table("recipients_by_region_scheme", [dominated, spread], 4, ProtectionReport())

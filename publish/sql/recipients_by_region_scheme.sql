@@ -4,7 +4,6 @@ CREATE OR REPLACE TABLE fact_recipients_by_region_scheme AS
 SELECT getvariable('period') AS period, v.code AS desa_code, s.scheme_code,
        count(r.person_key) AS recipients,
        coalesce(sum(r.amount_rp), 0) AS amount_rp,
-       coalesce(sum(r.listings), 0) AS listings,
        coalesce(sum(r.listings - 1), 0) AS duplicate_listings,
        count(r.person_key) FILTER (WHERE r.target_desil_max IS NOT NULL
                                    AND (r.desil IS NULL OR r.desil > r.target_desil_max)) AS outside_target

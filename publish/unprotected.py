@@ -1,0 +1,69 @@
+"""The unprotected aggregates of each period, kept privately in WORK (never published).
+
+The next month's audit covers every period its release publishes: to check how narrowly an
+earlier period's hidden cell can be pinned, and to search relations across periods, it needs that
+period's true values. Only aggregates are kept, like the published tables, before protection.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+from .relations import additive, dims
+from .schemas import output_schema
+
+
+def _folder(work: Path) -> Path:
+    return Path(work) / "unprotected"
+
+
+def save(work: Path, period: str, tables: dict[str, list[dict]]) -> Path:
+    out = {}
+    for name, rows in tables.items():
+        schema = output_schema(name)
+        if "x-levels" not in schema:
+            continue
+        keep = ["period", "level", "region_code", "parent_code", *dims(schema), *additive(schema)]
+        out[name] = [{k: r.get(k) for k in keep} for r in rows]
+    path = _folder(work) / f"{period}.json.gz"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(gzip.compress(json.dumps(out, ensure_ascii=False).encode("utf-8"), compresslevel=3))
+    tmp.replace(path)
+    return path
+
+
+def load(work: Path) -> dict[str, dict[tuple, dict]]:
+    """table -> row key -> unprotected row, over every period kept."""
+    kept: dict[str, dict[tuple, dict]] = {}
+    for path in sorted(_folder(work).glob("*.json.gz")):
+        try:
+            data = json.loads(gzip.decompress(path.read_bytes()))
+        except (OSError, ValueError):
+            continue  # a damaged file only costs the audit an earlier period's true values
+        for name, rows in data.items():
+            try:
+                d = dims(output_schema(name))
+            except FileNotFoundError:
+                continue
+            index = kept.setdefault(name, {})
+            for r in rows:
+                index[_key(r, d)] = r
+    return kept
+
+
+def _key(r: dict, d: list[str]) -> tuple:
+    return (r["period"], r["level"], r["region_code"], *(r.get(x) for x in d))
+
+
+def lookup(kept: dict, name: str, published_row: dict) -> dict:
+    """The unprotected row behind a published one; where it was not kept, the published row."""
+    schema = output_schema(name)
+    if "x-levels" not in schema:
+        return published_row
+    raw = kept.get(name, {}).get(_key(published_row, dims(schema)))
+    if raw is not None:
+        return {**published_row, **raw}
+    return published_row  # published cells are their true values; hidden ones stay unknown (None)
