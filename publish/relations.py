@@ -79,7 +79,7 @@ class Relation:
             p_table, p_measure, group = self.other
             return f"{t}.{m} = Σ {p_table}.{p_measure} {_group_text(group)}"
         if self.form == "period_equal":
-            return f"{t}.{m}: {self.other[0]} = {self.other[1]} (every cell)"
+            return f"{t}.{m}: {self.other[0]} = {self.other[1]} (every cell){where}"
         return repr(self)
 
     def as_dict(self) -> dict:
@@ -243,7 +243,7 @@ def instances(rel: Relation, index: Index) -> list[Constraint]:
         p1, p2 = rel.other
         keys = index.by_key(t)
         for i, r in enumerate(rows):
-            if r["period"] != p1:
+            if r["period"] != p1 or not in_scope(r):
                 continue
             j = keys.get((p2, *list(keys_of(r, index.dims[t]))[1:]))
             if j is not None:
@@ -425,6 +425,8 @@ def _row_le(f: Frame, min_support: int) -> list[Relation]:
 
 
 def _period_equal(f: Frame, min_support: int) -> list[Relation]:
+    """The same cell in two periods, over the whole table or within one value of a dimension
+    (a register that does not change between months, a scheme whose list did not change)."""
     out = []
     periods = sorted({r["period"] for r in f.rows})
     if len(periods) < 2:
@@ -439,6 +441,13 @@ def _period_equal(f: Frame, min_support: int) -> list[Relation]:
         for j, m in enumerate(f.measures):
             if _holds(f.X[i1, j], f.X[i2, j], min_support):
                 out.append(Relation("period_equal", f.name, m, other=(p1, p2), source="found"))
+                continue
+            for d in f.dims:
+                values = np.array([f.rows[i][d] for i in i1], dtype=object)
+                for v in sorted(set(values.tolist()), key=str):
+                    mask = values == v
+                    if _holds(f.X[i1[mask], j], f.X[i2[mask], j], min_support):
+                        out.append(Relation("period_equal", f.name, m, scope=(d, v), other=(p1, p2), source="found"))
     return out
 
 

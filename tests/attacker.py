@@ -289,7 +289,8 @@ def _mappings(db: Db, t: Table, u: Table):
                 sub = r[r[kc].isin(ud)]
                 for vc in r.columns:
                     if vc != kc and set(sub[vc].dropna()) == td:
-                        yield f" by {rname}.{vc}", t.df[t.dims[0]], u.df[d].map(dict(zip(r[kc], r[vc])))
+                        to = dict(zip(r[kc], r[vc]))
+                        yield f" by {rname}.{vc}", t.df[t.dims[0]], u.df[d].map(to)
 
 
 def mine_cross(db: Db, t: Table):

@@ -61,7 +61,8 @@ def write_db(path, tables: dict[str, tuple[list[dict], list[str]]], refs: dict |
         decl = []
         for m in measures:
             sample = next(r[m] for r in rows if r[m] is not None)
-            decl += [f"{m} {'REAL' if isinstance(sample, float) else 'INTEGER'}", f"{m}_status TEXT"]
+            kind = "REAL" if isinstance(sample, float) else "INTEGER"
+            decl += [f"{m} {kind}", f"{m}_status TEXT"]
         con.execute(f'create table "{name}" ({", ".join(keys + decl)})')
         for r in rows:
             vals = [r[k] for k in keys]
@@ -117,9 +118,9 @@ def test_cross_table_sum_through_reference_table(tmp_path):
 
 def test_fixed_amount_ratio_recovers_hidden_count(tmp_path):
     fixed = [12, 7, 30, 9, 15, 22]
-    rows = table({"listings": fixed, "amount_rp": [200000 * n for n in fixed]}, scheme_code="FIX") + \
-        table({"listings": [5, 8, 3, 11, 6, 4],
-               "amount_rp": [1500000, 2300000, 910000, 3300000, 1750000, 1210000]}, scheme_code="VAR")
+    variable = [1500000, 2300000, 910000, 3300000, 1750000, 1210000]
+    rows = table({"listings": fixed, "amount_rp": [200000 * n for n in fixed]}, scheme_code="FIX") \
+        + table({"listings": [5, 8, 3, 11, 6, 4], "amount_rp": variable}, scheme_code="VAR")
     hide(rows, "listings", ["K.1.1", "K.1.2"], scheme_code="FIX")
     res = attack(write_db(tmp_path / "c.db", {"by_scheme": (rows, ["listings", "amount_rp"])}))
     assert "by_scheme[scheme_code=FIX]: amount_rp = 200000 * listings" in res.relations

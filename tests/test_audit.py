@@ -190,3 +190,38 @@ def test_skipped_solves_give_the_bounds_of_solving_every_variable():
         assert lows == pytest.approx(ref_lo, abs=1e-6) and highs == pytest.approx(ref_hi, abs=1e-6)
         skipped += 2 * n - solves
     assert skipped > 0
+
+
+def test_verification_agrees_with_the_full_bounds():
+    """verify_component skips solves where feasible points already prove a range wide enough:
+    it must judge every variable as the exact min and max would, and never claim a wider range."""
+    import random
+
+    from publish.audit import EXACT, solve_component, verify_component
+
+    rng = random.Random(11)
+    skipped = 0
+    for _ in range(40):
+        n = rng.randint(2, 20)
+        truth = [rng.randint(1, 9) for _ in range(n)]
+        lower, upper = [1.0] * n, [float(rng.choice([12, 100])) for _ in range(n)]
+        rows = []
+        for _ in range(rng.randint(1, n)):
+            idx = sorted(rng.sample(range(n), rng.randint(1, min(n, 5))))
+            total = float(sum(truth[k] for k in idx))
+            if rng.random() < 0.3:  # an inequality: the parts at most a published total
+                rows.append((idx, [1.0] * len(idx), -float("inf"), total + rng.randint(0, 3)))
+            else:
+                rows.append((idx, [1.0] * len(idx), total, total))
+        lows, highs, ok, full = solve_component(lower, upper, rows)
+        need = [("count", 2.0)] * n
+        vlo, vhi, vok, solves = verify_component(lower, upper, rows, [float(t) for t in truth], need)
+        assert all(ok) and all(vok)
+        for j in range(n):
+            assert lows[j] - EXACT <= vlo[j] <= vhi[j] <= highs[j] + EXACT
+            if highs[j] - lows[j] < 2 - EXACT:  # too narrow: verification must report the exact bounds
+                assert (vlo[j], vhi[j]) == pytest.approx((lows[j], highs[j]))
+            else:
+                assert vhi[j] - vlo[j] >= 2 - EXACT
+        skipped += full - solves
+    assert skipped > 0

@@ -1,0 +1,35 @@
+"""An attacker that reads only the published database (tests/attacker.py: it knows nothing of the
+build's definitions) mines relations, bounds every hidden cell by LP, and must recover none.
+
+A recovery counts when the attacker's interval is too narrow *and* holds the true value (kept
+privately in WORK by the build): a relation that holds on the published rows only by coincidence
+can mislead an attacker into a narrow interval around a wrong value, which reveals nothing."""
+
+from __future__ import annotations
+
+import json
+
+from attacker import attack
+
+from publish import unprotected
+from publish.relations import dims
+from publish.schemas import output_schema
+
+
+
+
+def test_published_release_resists_the_attacker(built):
+    index = json.loads((built["release"] / "index.json").read_text())
+    p = index["protection"]["settings"]["p_percent"]
+    result = attack(built["release"] / index["database"], p_percent=p)
+    assert result.hidden, "the release hides nothing: the attack proves nothing"
+    kept = unprotected.load(built["work"])
+    leaks = []
+    for cell in result.exact + result.narrow_counts + result.narrow_sums:
+        key = [cell.key[k] for k in ("period", "level", "region_code", *dims(output_schema(cell.table)))]
+        row = kept.get(cell.table, {}).get(tuple(key))
+        true = None if row is None else row.get(cell.measure)
+        assert true is not None, f"no true value kept for {cell.table} {cell.key}"
+        if cell.min - 1e-6 <= true <= cell.max + 1e-6:
+            leaks.append((cell.table, cell.key, cell.measure, cell.min, cell.max, true, cell.via))
+    assert not leaks, f"{len(leaks)} hidden cells recovered, e.g. {leaks[:3]}"
