@@ -28,6 +28,7 @@ import os
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from . import relations as rel
 from .schemas import output_schema
@@ -57,6 +58,7 @@ class AuditReport:
     min_width_sum_share: float | None = None
     repairs: int = 0
     seconds: float = 0.0
+    earlier_exposed: list = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {"passed": self.passed, "cells": self.cells, "hidden": self.hidden,
@@ -67,9 +69,11 @@ class AuditReport:
                 "sums_narrower_than_p": len(self.narrow_sums), "not_optimal": len(self.not_optimal),
                 "min_width_count": self.min_width_count,
                 "min_width_sum_share": self.min_width_sum_share,
+                "exposed_by_earlier_releases": [list(map(str, k)) for k in self.earlier_exposed],
                 "seconds": round(self.seconds, 2)}
 
 
+@lru_cache(maxsize=None)
 def _protection(name: str, m: str) -> str:
     return next(f.get("protection") for f in output_schema(name)["fields"] if f["name"] == m)
 
@@ -80,12 +84,19 @@ class Model:
     def __init__(self, tables: dict[str, list[dict]], constraints: list, upper: dict[str, float]):
         self.tables, self.upper = tables, upper
         self.constraints = constraints
-        self.measures = {n: rel.additive(output_schema(n)) for n, rows in tables.items()
+        self.measures = {n: rel.protected_measures(output_schema(n)) for n, rows in tables.items()
                          if rows and "x-levels" in output_schema(n)}
         self.cells = sum(len(tables[n]) * len(ms) for n, ms in self.measures.items())
         self._units = {}
+        self.by_cell: dict = defaultdict(list)  # cell -> the constraints it is in
+        for k, (terms, _) in enumerate(constraints):
+            for c, _ in terms:
+                self.by_cell[c].append(k)
         self.truth: dict | None = None
         self.min_interval, self.p_percent = 2.0, 10.0
+        self.period: str | None = None
+        self.settled: set = set()  # cells no cell of this period can protect (pinned by earlier releases)
+        self.public: set = set()   # cells of this period whose value earlier releases already gave away
 
     def true(self, cell):
         """The unprotected value, where the build has it (a feasible point for every solve)."""
@@ -97,6 +108,12 @@ class Model:
     def value(self, cell):
         name, i, m = cell
         return self.tables[name][i][m]
+
+    def hideable(self, cell) -> bool:
+        """A protected measure of the period being released: earlier periods were published
+        before, and hiding them now would not take them back."""
+        return (cell[2] in self.measures.get(cell[0], ()) and cell not in self.public
+                and self.tables[cell[0]][cell[1]].get("period") == self.period)
 
     def hidden(self, cell) -> bool:
         return self.value(cell) is None
@@ -130,12 +147,14 @@ def solve_components(model: Model, report: AuditReport, cache: dict | None = Non
     var = {c: k for k, c in enumerate(hidden)}
     stable = [model.key(c) for c in hidden]  # row numbers move between releases; keys do not
     rows = []  # (coeffs {var: a}, lower, upper): published cells move to the right-hand side
-    for terms, sense in model.constraints:
+    tables = model.tables
+    touched = sorted({k for c in hidden for k in model.by_cell.get(c, ())})  # the rest hold no hidden cell
+    for terms, sense in (model.constraints[k] for k in touched):
         coeffs, rhs = {}, 0.0
         for cell, a in terms:
             k = var.get(cell)
             if k is None:
-                rhs -= a * model.value(cell)
+                rhs -= a * tables[cell[0]][cell[1]][cell[2]]
             else:
                 coeffs[k] = coeffs.get(k, 0.0) + a
         coeffs = {k: a for k, a in coeffs.items() if a != 0}
@@ -169,8 +188,9 @@ def solve_components(model: Model, report: AuditReport, cache: dict | None = Non
         report.constraints += len(cons)
         signature = (frozenset(stable[k] for k in members),
                      frozenset((frozenset((stable[k], a) for k, a in c.items()), lo, hi) for c, lo, hi in cons))
-        if signature in cache:
-            bounds.update({hidden[k]: cache[signature][stable[k]] for k in members})
+        solved = cache.get(signature)  # once: comparing two equal signatures walks all of them
+        if solved is not None:
+            bounds.update({hidden[k]: solved[stable[k]] for k in members})
             continue
         lower = [model.lower(hidden[k]) for k in members]
         upper = [model.bound(hidden[k]) for k in members]
@@ -351,7 +371,7 @@ def audit(model: Model, truth: dict | None = None, min_interval: float = 2.0, p_
     report.cells, report.hidden = model.cells, len(bounds)
     for cell, (lo, hi) in bounds.items():
         width = hi - lo
-        if width != width:  # nan: not optimal, already recorded
+        if width != width or cell in model.settled:  # nan: not optimal, already recorded
             continue
         is_count = _protection(cell[0], cell[2]) == "count"
         if width < (EXACT if is_count else 1.0):  # rupiah: within one rupiah is exact
@@ -381,10 +401,22 @@ def cell_key(name: str, row: dict, measure: str) -> tuple:
 
 
 def _cost(model: Model, cell, period: str) -> float:
-    """Lower levels first; an earlier period's cell only as a last resort (it was published before)."""
-    row = model.tables[cell[0]][cell[1]]
-    earlier = 1.0 if row.get("period") == period else 1e9
-    return earlier * LEVEL_COST.get(row.get("level"), 1.0) * float(model.value(cell))
+    """What hiding a cell costs. Lower levels first. A count costs its value (the people it tells
+    about), a rupiah sum half its count's. And a cell that would be the only hidden one of another
+    equality costs once more for each: hiding it there forces yet another cell to be hidden."""
+    name, i, m = cell
+    row = model.tables[name][i]
+    count = _count_of(name, m)
+    value = 0.5 * float(row.get(count) or 1) if count else float(model.value(cell))
+    forced = sum(1 for k in model.by_cell.get(cell, ()) if model.constraints[k][1] == "="
+                 and not any(model.hidden(c) for c, _ in model.constraints[k][0]))
+    return LEVEL_COST.get(row.get("level"), 1.0) * value * (1 + forced)
+
+
+@lru_cache(maxsize=None)
+def _count_of(name: str, m: str) -> str | None:
+    return next((f.get("x-count") for f in output_schema(name)["fields"]
+                 if f["name"] == m and f.get("protection") == "sum"), None)
 
 
 def repair(model: Model, failing: list[tuple], period: str) -> int:
@@ -397,19 +429,49 @@ def repair(model: Model, failing: list[tuple], period: str) -> int:
             by_cell[c].append(k)
     added = 0
     for cell in sorted(set(failing)):  # a fixed order: the same input always gives the same release
+        if _given_away(model, cell, period):
+            continue
         seen_cells, seen_cons, frontier = {cell}, set(), [cell]
+        helped = False
         while frontier:
             cons = {k for c in frontier for k in by_cell[c]} - seen_cons
             seen_cons |= cons
             cells = {c for k in cons for c, _ in model.constraints[k][0]}
-            candidates = [(_cost(model, c, period), c) for c in cells if model.value(c)]
+            candidates = [(_cost(model, c, period), c) for c in cells if model.value(c) and model.hideable(c)]
             if candidates:
                 hide(model.tables, *min(candidates)[1])
                 added += 1
+                helped = True
                 break
             frontier = [c for c in cells if c not in seen_cells and model.hidden(c)]
             seen_cells.update(cells)
+        if not helped:
+            # Nothing of this period left to hide around it: what pins it was published by an
+            # earlier release (a relation that only enough months of data made visible), and this
+            # one cannot undo it. It is reported by name, not repaired.
+            model.settled.add(cell)
     return added
+
+
+def _given_away(model: Model, cell, period: str) -> bool:
+    """A hidden cell of this period that an equality pins to values nobody can hide any more (an
+    earlier period's published figure: the same cell last month, when the register did not
+    change). Hiding it protects nothing: it is published again, and the cells it was meant to
+    protect are protected by others in the next round."""
+    if model.tables[cell[0]][cell[1]].get("period") != period or model.truth is None:
+        return False
+    for k in model.by_cell.get(cell, ()):
+        terms, sense = model.constraints[k]
+        if sense != "=":
+            continue
+        others = [c for c, _ in terms if c != cell]
+        if all(not model.hidden(c) and (not model.hideable(c) or not model.value(c)) for c in others):
+            name, i, m = cell
+            row = model.tables[name][i]
+            row[m], row[f"{m}_status"] = model.truth[name][i][m], "published"
+            model.public.add(cell)
+            return True
+    return False
 
 
 def hide(tables: dict, name: str, i: int, m: str) -> None:
@@ -445,7 +507,7 @@ def hide_lone_cells(model: Model, period: str, min_interval: float = 2.0) -> int
                 total = rest if signs == {True} else -rest
                 if total - len(hidden) >= min_interval:
                     continue
-            candidates = [(_cost(model, c, period), c) for c, _ in terms if model.value(c)]
+            candidates = [(_cost(model, c, period), c) for c, _ in terms if model.value(c) and model.hideable(c)]
             if candidates:
                 hide(model.tables, *min(candidates)[1])
                 added += 1
@@ -484,6 +546,7 @@ def audit_and_repair(tables: dict, constraints: list, period: str, upper: dict, 
                      cache: dict | None = None) -> AuditReport:
     """Audit; while it fails, hide more cells and audit again."""
     model = Model(tables, constraints, upper)
+    model.period = period
     cache = {} if cache is None else cache
     repairs, solves, seconds = hide_lone_cells(model, period, min_interval), 0, 0.0
     report = AuditReport()
@@ -493,9 +556,11 @@ def audit_and_repair(tables: dict, constraints: list, period: str, upper: dict, 
         report.repairs, report.solves, report.seconds = repairs, solves, seconds
         if report.passed or report.not_optimal:
             break
+        settled, public = len(model.settled), len(model.public)
         added = repair(model, report.exact + report.narrow + report.narrow_sums, period)
-        if not added:
+        if not added and len(model.settled) == settled and len(model.public) == public:
             break
         repairs += added + hide_lone_cells(model, period, min_interval)
     report.periods = sorted({r["period"] for rows in tables.values() for r in rows if "period" in r})
+    report.earlier_exposed = [model.key(c) for c in sorted(model.settled)]
     return report

@@ -56,8 +56,9 @@ def protect_table(name: str, rows: list[dict], max_small: int, report: Protectio
     counts, sums, medians = (measures(schema, (k,)) for k in ("count", "sum", "median"))
     additive_measures = counts + sums  # medians are not sums of anything
     hidden: set[tuple[int, str]] = set()
+    small = [m for m in counts if fields[m].get("x-primary", True)]  # x-primary false: hidden only as secondary
     for i, row in enumerate(rows):
-        hidden |= {(i, m) for m in counts if row[m] is not None and 1 <= row[m] <= max_small}
+        hidden |= {(i, m) for m in small if row[m] is not None and 1 <= row[m] <= max_small}
         hidden |= {(i, m) for m in sums if _dominated(row, m, p_percent)}
     primary = len(hidden)
     report.primary_cells |= {(name, *(rows[i][k] for k in schema["primaryKey"]), m) for i, m in hidden}

@@ -42,13 +42,21 @@ def dims(schema: dict) -> list[str]:
 
 
 def additive(schema: dict) -> list[str]:
-    """Measures that add up across rows and levels (counts and rupiah sums)."""
+    """Measures that add up across rows and levels: protected counts and rupiah sums, and counts
+    published as they are (`protection: none`, summed), which relations may still tie to them."""
+    return [f["name"] for f in schema["fields"] if f.get("protection") in ("count", "sum")
+            or (f.get("protection") == "none" and f.get("x-aggregate", "sum") == "sum")]
+
+
+def protected_measures(schema: dict) -> list[str]:
+    """The measures that may be hidden."""
     return [f["name"] for f in schema["fields"] if f.get("protection") in ("count", "sum")]
 
 
 def kind(schema: dict, measure: str) -> str:
     """'count' or 'sum' (rupiah): relations within a row compare like with like."""
-    return next(f["protection"] for f in schema["fields"] if f["name"] == measure)
+    p = next(f.get("protection") for f in schema["fields"] if f["name"] == measure)
+    return "sum" if p == "sum" else "count"
 
 
 @dataclass(frozen=True)
@@ -290,6 +298,14 @@ def constraints(relations: list[Relation], tables: dict[str, list[dict]]) -> lis
     return out
 
 
+def _satisfied(terms, sense: str, values: list) -> bool:
+    """Whether values satisfy a constraint, to rounding: relative to its largest term (a * value),
+    so that Rp 10^8 x 5e-6 beside a count of 17 is judged on the scale of 17."""
+    products = [a * v for (_, a), v in zip(terms, values)]
+    lhs, scale = sum(products), max(1.0, max(abs(p) for p in products))
+    return abs(lhs) <= 1e-9 * scale if sense == "=" else lhs <= 1e-9 * scale
+
+
 def violations(rel: Relation, index: Index, limit: int = 3) -> list[str]:
     """Rows of the unprotected values where a relation does not hold (none when it is sound)."""
     truth = index.tables
@@ -298,8 +314,8 @@ def violations(rel: Relation, index: Index, limit: int = 3) -> list[str]:
         values = [truth[c[0]][c[1]][c[2]] for c, _ in terms]
         if any(v is None for v in values):
             continue  # an earlier period whose unprotected values this build does not have
-        lhs = sum(a * v for (_, a), v in zip(terms, values))
-        if (sense == "=" and abs(lhs) > 1e-6 * max(1.0, max(abs(v) for v in values))) or (sense == "<=" and lhs > 1e-6):
+        if not _satisfied(terms, sense, values):
+            lhs = sum(a * v for (_, a), v in zip(terms, values))
             c = terms[0][0]
             row = truth[c[0]][c[1]]
             bad.append(f"{row['period']} {row['level']} {row['region_code']}"
@@ -596,6 +612,26 @@ def _le_implied(r: Relation, declared: list[Relation]) -> bool:
             seen.add(nxt)
             todo.append(nxt)
     return r.measure in seen
+
+
+def plain(rel: Relation) -> Relation:
+    """A relation without its source, to compare relations found in different ways."""
+    return Relation(rel.form, rel.table, rel.measure, rel.terms, round(rel.k, 9), rel.scope, rel.other)
+
+
+def true_instances(rels: list[Relation], tables: dict[str, list[dict]], truth: dict[str, list[dict]]) -> list[Constraint]:
+    """The constraints of relations that hold on the published values, kept where the unprotected
+    values satisfy them too (where they do not, an attacker who trusts the relation is misled)."""
+    index = Index(tables)
+    out = []
+    for rel in rels:
+        for terms, sense in instances(rel, index):
+            values = [truth[c[0]][c[1]].get(c[2]) for c, _ in terms]
+            if any(v is None for v in values):
+                continue
+            if _satisfied(terms, sense, values):
+                out.append((terms, sense))
+    return out
 
 
 def check_derived(relations: list[Relation], truth: dict[str, list[dict]]) -> list[tuple[Relation, list[str]]]:

@@ -64,6 +64,9 @@ def lookup(kept: dict, name: str, published_row: dict) -> dict:
     if "x-levels" not in schema:
         return published_row
     raw = kept.get(name, {}).get(_key(published_row, dims(schema)))
-    if raw is not None:
+    # Kept from another input of the same period (a rebuild on corrected files)? Then its values
+    # are not the truth behind this row: every published cell must agree.
+    if raw is not None and all(published_row.get(m) is None or published_row.get(m) == raw.get(m)
+                               for m in additive(schema)):
         return {**published_row, **raw}
     return published_row  # published cells are their true values; hidden ones stay unknown (None)

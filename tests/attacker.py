@@ -116,6 +116,18 @@ class AttackResult:
 
 # ---------------------------------------------------------------- reading the database
 
+def _key_columns(df: pd.DataFrame, others: list[str]) -> list[str]:
+    """The dimension columns: the fewest that make (period, level, region_code, ...) unique,
+    taken from the columns with the fewest distinct values first (a scheme code, not a count)."""
+    base = ["period", "level", "region_code"]
+    dims: list[str] = []
+    for c in sorted(others, key=lambda c: (df[c].nunique(), c)):
+        if not df.duplicated(base + dims).any():
+            break
+        dims.append(c)
+    return [c for c in others if c in dims]
+
+
 class Db:
     """All published cells as one flat vector (NaN = hidden); the last cell is a zero pad."""
 
@@ -135,8 +147,10 @@ class Db:
             measures = [c for c in cols if f"{c}_status" in cols]
             if not measures or "region_code" not in cols:
                 continue
-            dims = [c for c in cols if c not in KEYS and c not in measures
-                    and not c.endswith("_status")]
+            others = [c for c in cols if c not in KEYS and c not in measures and not c.endswith("_status")]
+            dims = _key_columns(df, others)
+            # a number published without a status column is a measure that is never hidden
+            measures += [c for c in others if c not in dims and pd.api.types.is_numeric_dtype(df[c])]
             df = df.sort_values(["period", "level", "region_code", *dims]).reset_index(drop=True)
             t = Table(name, df, dims, measures, {}, {})
             for m in measures:

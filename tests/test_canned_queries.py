@@ -483,7 +483,7 @@ def test_indicator_trend(server, db, ex):
                 r["period"], ex["kabupaten"])
         assert r["region_code"] == ex["kabupaten"] and r["status"] == "published"
         assert close(r["value"], 100.0 * t["matched_active"] / t["records"], tol=0.006)
-    desa = run(server, "indicator_trend", code=ex["desa"], indicator="complaints_per_10000")
+    desa = run(server, "indicator_trend", code=ex["desa"], indicator="no_nik_per_10000")
     assert {r["region_code"] for r in desa} == {ex["desa"]} and len(desa) == len(periods)
 
 

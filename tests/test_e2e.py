@@ -66,10 +66,16 @@ def test_validation_page_counts_every_file(server, built):
 
 
 def test_every_level_is_served(server):
-    for level in ("desa", "kecamatan", "kabupaten"):
-        rows = httpx.get(f"{server}/bansos-terbuka/complaints_by_region.json",
-                         params={"_shape": "array", "level": level, "period": "2026-10"}).json()
-        assert rows, level
+    from publish.pipeline import load_config, published_levels
+
+    config = load_config()
+    for table in ("population_by_region", "recipients_by_region_scheme", "complaints_by_region"):
+        levels = published_levels(table, config)
+        for level in ("desa", "kecamatan", "kabupaten"):
+            rows = httpx.get(f"{server}/bansos-terbuka/{table}.json",
+                             params={"_shape": "array", "level": level, "period": "2026-10"}).json()
+            # protection.levels narrows some tables (complaints: kecamatan and up); the others have all
+            assert bool(rows) == (level in levels), (table, level)
 
 
 def test_indicator_values_are_quotients_of_published_counts(server):
@@ -107,4 +113,5 @@ def test_protection_page_reports_the_audit(server, built):
     audit_report = json.loads((built["release"] / "index.json").read_text())["protection"]["audit"]
     for lang in ("", "en/"):
         page = httpx.get(f"{server}/docs/{lang}protection.html").text
-        assert str(audit_report["solves"]) in page and str(audit_report["cells"]) in page
+        assert str(audit_report["cells"]) in page and str(audit_report["hidden"]) in page
+        assert ", ".join(audit_report["periods"]) in page
