@@ -97,6 +97,8 @@ class Model:
         self.period: str | None = None
         self.settled: set = set()  # cells no cell of this period can protect (pinned by earlier releases)
         self.public: set = set()   # cells of this period whose value earlier releases already gave away
+        self.beliefs: set = set()  # constraints an attacker would believe that the true values break
+        self.primary: set = set()  # keys of the cells hidden by the primary rules (small, dominated)
 
     def true(self, cell):
         """The unprotected value, where the build has it (a feasible point for every solve)."""
@@ -113,7 +115,7 @@ class Model:
         """A protected measure of the period being released: earlier periods were published
         before, and hiding them now would not take them back."""
         return (cell[2] in self.measures.get(cell[0], ()) and cell not in self.public
-                and self.tables[cell[0]][cell[1]].get("period") == self.period)
+                and self.period in (None, self.tables[cell[0]][cell[1]].get("period")))
 
     def hidden(self, cell) -> bool:
         return self.value(cell) is None
@@ -149,7 +151,10 @@ def solve_components(model: Model, report: AuditReport, cache: dict | None = Non
     rows = []  # (coeffs {var: a}, lower, upper): published cells move to the right-hand side
     tables = model.tables
     touched = sorted({k for c in hidden for k in model.by_cell.get(c, ())})  # the rest hold no hidden cell
-    for terms, sense in (model.constraints[k] for k in touched):
+    for con in touched:
+        if con in model.beliefs:
+            continue  # beliefs are followed by believed_cells(), not bounded by LP
+        terms, sense = model.constraints[con]
         coeffs, rhs = {}, 0.0
         for cell, a in terms:
             k = var.get(cell)
@@ -159,7 +164,7 @@ def solve_components(model: Model, report: AuditReport, cache: dict | None = Non
                 coeffs[k] = coeffs.get(k, 0.0) + a
         coeffs = {k: a for k, a in coeffs.items() if a != 0}
         if coeffs:
-            rows.append((coeffs, rhs if sense == "=" else -float("inf"), rhs))
+            rows.append((coeffs, rhs if sense == "=" else -float("inf"), rhs, con in model.beliefs))
     parent = list(range(len(hidden)))
 
     def find(x):
@@ -168,7 +173,7 @@ def solve_components(model: Model, report: AuditReport, cache: dict | None = Non
             x = parent[x]
         return x
 
-    for coeffs, _, _ in rows:
+    for coeffs, *_ in rows:
         first, *rest = coeffs
         for k in rest:
             a, b = find(first), find(k)
@@ -187,7 +192,7 @@ def solve_components(model: Model, report: AuditReport, cache: dict | None = Non
         cons = comp_rows.get(root, [])
         report.constraints += len(cons)
         signature = (frozenset(stable[k] for k in members),
-                     frozenset((frozenset((stable[k], a) for k, a in c.items()), lo, hi) for c, lo, hi in cons))
+                     frozenset((frozenset((stable[k], a) for k, a in c.items()), lo, hi, b) for c, lo, hi, b in cons))
         solved = cache.get(signature)  # once: comparing two equal signatures walks all of them
         if solved is not None:
             bounds.update({hidden[k]: solved[stable[k]] for k in members})
@@ -202,21 +207,26 @@ def solve_components(model: Model, report: AuditReport, cache: dict | None = Non
         # are absolute, and a row of Rp 10^10 beside counts of 3 is solved badly otherwise.
         scale = [SUM_SCALE if _protection(hidden[k][0], hidden[k][2]) == "sum" else 1.0 for k in members]
         local = {k: j for j, k in enumerate(members)}
-        rows_local = []
-        for c, lo, hi in cons:
+        rows_local, beliefs = [], False
+        for c, lo, hi, belief in cons:
             idx = [local[k] for k in c]
             coeffs = [a * scale[j] for j, a in zip(idx, c.values())]
             norm = max(abs(a) for a in coeffs)
-            rows_local.append((idx, [a / norm for a in coeffs], lo / norm, hi / norm))
+            rows_local.append((idx, [a / norm for a in coeffs], lo / norm, hi / norm, belief))
+            beliefs |= belief
         start = [model.true(hidden[k]) for k in members]
         start = [float("nan") if v is None else v / s for v, s in zip(start, scale)]
-        need = [("sum", model.p_percent / 100) if s != 1.0 else ("count", model.min_interval) for s in scale]
+        need = [("count", model.min_interval) if s == 1.0 else
+                ("sum", model.p_percent / 100 if stable[k] in model.primary else 0.0) for k, s in zip(members, scale)]
+        lower_s, upper_s = [lo / s for lo, s in zip(lower, scale)], [hi / s for hi, s in zip(upper, scale)]
+        true_rows = [r[:4] for r in rows_local if not r[4]]
         jobs.append((signature, [(hidden[k], stable[k]) for k in members],
-                     ([lo / s for lo, s in zip(lower, scale)], [hi / s for hi, s in zip(upper, scale)], rows_local,
-                      start, need),
-                     scale))
+                     (lower_s, upper_s, true_rows, start, need), scale, None))
     results = _run_jobs([j[2] for j in jobs])
-    for (signature, cells, _, scale), (lows, highs, optimal, solves) in zip(jobs, results):
+    for n, job in enumerate(jobs):
+        if job[4] is not None and not all(results[n][2]):
+            results[n] = verify_component(*job[4])
+    for (signature, cells, _, scale, _), (lows, highs, optimal, solves) in zip(jobs, results):
         report.solves += solves
         solved = {}
         for (c, key), lo, hi, ok, s in zip(cells, lows, highs, optimal, scale):
@@ -328,6 +338,7 @@ def verify_component(lower, upper, rows, start, need) -> tuple[list, list, list,
     # Two sweeps over everything first: most variables are then seen far enough apart.
     run(np.ones(n), highspy.ObjSense.kMaximize)
     run(np.ones(n), highspy.ObjSense.kMinimize)
+
     unit = np.zeros(n)
     for j in range(n):
         if wide(j):
@@ -381,7 +392,9 @@ def audit(model: Model, truth: dict | None = None, min_interval: float = 2.0, p_
             if width < min_interval - EXACT:
                 report.narrow.append(cell)
             report.min_width_count = width if report.min_width_count is None else min(report.min_width_count, width)
-        else:
+        elif model.key(cell) in model.primary:
+            # The p% rule protects a sum one contributor dominates; a sum hidden beside other
+            # cells only needs not to be exact (as any secondary cell).
             true = truth[cell[0]][cell[1]][cell[2]] if truth else None
             top = max(hi, true or 0.0)
             share = width / top if top else 1.0
@@ -462,11 +475,13 @@ def _given_away(model: Model, cell, period: str) -> bool:
         return False
     for k in model.by_cell.get(cell, ()):
         terms, sense = model.constraints[k]
-        if sense != "=":
+        if sense != "=" or k in model.beliefs:  # a belief pins nothing the attacker can be sure of
             continue
         others = [c for c, _ in terms if c != cell]
         if all(not model.hidden(c) and (not model.hideable(c) or not model.value(c)) for c in others):
             name, i, m = cell
+            if model.truth[name][i].get(m) is None:
+                return False
             row = model.tables[name][i]
             row[m], row[f"{m}_status"] = model.truth[name][i][m], "published"
             model.public.add(cell)
@@ -541,14 +556,62 @@ def save_cache(path, cache: dict, limit: int = 200_000) -> None:
     tmp.replace(path)
 
 
+def believed_cells(model: Model) -> dict:
+    """Hidden cells an attacker would claim to know by substitution: an equality with one unknown
+    left gives it, and the value found is used in the next (the attacker's chain of reasoning,
+    with the relations they believe as well as the true ones). Returns the cells whose chain uses
+    a belief (the LP audit judges the rest), each with the constraint that gave it."""
+    derived: dict = {}
+    values: dict = {}
+    tainted: set = set()  # derived with a belief somewhere in the chain
+    equalities = [k for k, (_, sense) in enumerate(model.constraints) if sense == "="]
+    todo = set(equalities)
+    while todo:
+        nxt = set()
+        for k in sorted(todo):
+            terms, _ = model.constraints[k]
+            unknown = [(c, a) for c, a in terms if model.hidden(c) and c not in values]
+            if len(unknown) != 1:
+                continue
+            (c, a), rest = unknown[0], 0.0
+            for d, b in terms:
+                if d != c:
+                    rest += b * (values[d] if d in values else model.value(d))
+            values[c], derived[c] = -rest / a, k
+            if k in model.beliefs or any(d in tainted for d, _ in terms):
+                tainted.add(c)
+            nxt.update(model.by_cell.get(c, ()))
+        todo = nxt & set(equalities)
+    return {c: k for c, k in derived.items() if c in tainted}
+
+
+def hide_believed(model: Model, period: str) -> int:
+    """Break a chain an attacker could follow to a hidden cell: hide the cheapest published cell
+    of the constraint that gave it."""
+    added = 0
+    for cell, k in sorted(believed_cells(model).items()):
+        terms, _ = model.constraints[k]
+        candidates = [(_cost(model, c, period), c) for c, _ in terms if model.value(c) and model.hideable(c)]
+        if candidates:
+            hide(model.tables, *min(candidates)[1])
+            added += 1
+            break  # one at a time: each hidden cell can break many chains
+    return added
+
+
 def audit_and_repair(tables: dict, constraints: list, period: str, upper: dict, truth: dict | None = None,
                      min_interval: float = 2.0, p_percent: float = 10.0, max_rounds: int = 40,
-                     cache: dict | None = None) -> AuditReport:
-    """Audit; while it fails, hide more cells and audit again."""
+                     cache: dict | None = None, beliefs: set | None = None, primary: set | None = None) -> AuditReport:
+    """Audit; while it fails, hide more cells and audit again. `beliefs`: the constraints an
+    attacker would take from the published values that the true values break."""
     model = Model(tables, constraints, upper)
     model.period = period
+    model.beliefs = set(beliefs or ())
+    model.primary = set(primary or ())
     cache = {} if cache is None else cache
     repairs, solves, seconds = hide_lone_cells(model, period, min_interval), 0, 0.0
+    while model.beliefs and (added := hide_believed(model, period)):
+        repairs += added + hide_lone_cells(model, period, min_interval)
     report = AuditReport()
     for _ in range(max_rounds):
         report, _ = audit(model, truth, min_interval, p_percent, cache)
@@ -561,6 +624,8 @@ def audit_and_repair(tables: dict, constraints: list, period: str, upper: dict, 
         if not added and len(model.settled) == settled and len(model.public) == public:
             break
         repairs += added + hide_lone_cells(model, period, min_interval)
+        while model.beliefs and (added := hide_believed(model, period)):
+            repairs += added + hide_lone_cells(model, period, min_interval)
     report.periods = sorted({r["period"] for rows in tables.values() for r in rows if "period" in r})
     report.earlier_exposed = [model.key(c) for c in sorted(model.settled)]
     return report

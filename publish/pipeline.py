@@ -223,7 +223,7 @@ class Build:
             truth[name] = [unprotected.lookup(kept, name, r) for r in earlier] + raw_rows.get(name, rows)
         return combined, truth
 
-    def _audit(self, con, tables, truth, period, results):
+    def _audit(self, con, tables, truth, period, results, primary: set):
         """Every relation among the published numbers, then the LP audit of every period; repairs,
         or stops the release."""
         residents = con.execute(
@@ -235,17 +235,20 @@ class Build:
         cfg = self.config["protection"]
         declared, found, undeclared, dropped = relations_for(tables, truth, self.config)
         min_support = int(cfg.get("min_support", 3))
-        constraints = relations.constraints(declared + undeclared, tables)
+        # Declared relations hold by construction; found ones only where the values were checked
+        # (an earlier period whose unprotected values were not kept is not).
+        constraints = relations.constraints(declared, tables) + relations.true_instances(undeclared, tables, truth)
         cache_path = self.work / "audit-cache.pickle"
         cache = audit.load_cache(cache_path)
         known = {relations.plain(r) for r in found + declared}
         apparent: list = []
         repairs = solves = seconds = 0
         new: list = []
+        beliefs_at: set = set()  # constraints an attacker would believe that the true values break
         rounds = int(cfg.get("apparent_rounds", 6))
         for round_no in range(rounds + 1):
             report = audit.audit_and_repair(tables, constraints, period, upper, truth, float(cfg["min_interval"]),
-                                            float(cfg["p_percent"]), cache=cache)
+                                            float(cfg["p_percent"]), cache=cache, beliefs=beliefs_at, primary=primary)
             repairs, solves, seconds = repairs + report.repairs, solves + report.solves, seconds + report.seconds
             report.repairs, report.solves, report.seconds = repairs, solves, seconds
             if not report.passed or round_no == rounds:
@@ -259,7 +262,12 @@ class Build:
                 break
             known |= {relations.plain(r) for r in new}
             apparent += new
-            constraints += relations.true_instances(new, tables, truth)
+            true = relations.true_instances(new, tables, truth)
+            every = relations.constraints(new, tables)
+            beliefs = set(every) - set(true)
+            beliefs_at.update(range(len(constraints), len(constraints) + len(every)))
+            beliefs_at.difference_update(len(constraints) + n for n, c in enumerate(every) if c not in beliefs)
+            constraints += every
         if report.passed and round_no == rounds and [
                 r for r in relations.search(tables, min_support) if relations.plain(r) not in known]:
             report.passed = False  # relations kept appearing: do not publish what was not audited
@@ -341,8 +349,8 @@ class Build:
         tables = self._stage("protect", protect, lambda t: sum(map(len, t.values())), steps=len(names))
         tables, truth = self._with_history(tables, raw_rows, previous_db, period)
         audit_report, relation_report = self._stage(
-            "audit", lambda: self._audit(con, tables, truth, period, results))
-        unprotected.save(self.work, period, raw_rows)
+            "audit", lambda: self._audit(con, tables, truth, period, results, prot.primary_cells))
+        unprotected.save(self.work, period, raw_rows, prot.primary_cells)
         information_lost = protected.information_lost(raw_rows, tables)
         # Indicators are quotients of the protected counts: computed after the audit, never before.
         tables["indicators"] = catalogue.catalogue_rows()

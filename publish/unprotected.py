@@ -19,8 +19,9 @@ def _folder(work: Path) -> Path:
     return Path(work) / "unprotected"
 
 
-def save(work: Path, period: str, tables: dict[str, list[dict]]) -> Path:
-    out = {}
+def save(work: Path, period: str, tables: dict[str, list[dict]], primary: set | None = None) -> Path:
+    """Write one period's unprotected rows, and the keys of its cells the primary rules hid."""
+    out: dict = {"_primary": sorted([list(k) for k in primary or ()], key=str)}
     for name, rows in tables.items():
         schema = output_schema(name)
         if "x-levels" not in schema:
@@ -44,6 +45,8 @@ def load(work: Path) -> dict[str, dict[tuple, dict]]:
         except (OSError, ValueError):
             continue  # a damaged file only costs the audit an earlier period's true values
         for name, rows in data.items():
+            if name.startswith("_"):
+                continue
             try:
                 d = dims(output_schema(name))
             except FileNotFoundError:
@@ -70,3 +73,14 @@ def lookup(kept: dict, name: str, published_row: dict) -> dict:
                                for m in additive(schema)):
         return {**published_row, **raw}
     return published_row  # published cells are their true values; hidden ones stay unknown (None)
+
+
+def primary_keys(work: Path) -> set:
+    """Keys of the cells hidden by the primary rules, over every period kept."""
+    out = set()
+    for path in sorted(_folder(work).glob("*.json.gz")):
+        try:
+            out |= {tuple(k) for k in json.loads(gzip.decompress(path.read_bytes())).get("_primary", [])}
+        except (OSError, ValueError):
+            continue
+    return out

@@ -41,8 +41,10 @@ def constraints_of(tables, found=()):
     return relations.constraints(relations.derived(tables, CONFIG) + list(found), tables)
 
 
-def run_audit(tables, truth=None, found=()):
-    return audit(Model(tables, constraints_of(tables, found), UPPER), truth)
+def run_audit(tables, truth=None, found=(), primary=()):
+    model = Model(tables, constraints_of(tables, found), UPPER)
+    model.primary = set(primary)
+    return audit(model, truth)
 
 
 def primary_of(tables):
