@@ -300,7 +300,22 @@ def table_page(name: str, schema: dict, index: dict, lang: str) -> str:
         parts.append(f"{t['primary_key']}: " + ", ".join(f"`{k}`" for k in keys))
     if any(f["name"].endswith("_status") for f in schema.get("fields", [])):
         parts.append(t["suppressed"])
+    defined = [f for f in schema.get("fields", []) if f.get("x-definition")]
+    if defined:
+        head, intro = DEFINITIONS[lang]
+        parts += [f"## {head}", intro, "\n".join(
+            f"- `{f['name']}`: {text(pick(f['x-definition'], lang, 'text_id', 'text'))}" for f in defined)]
     return "\n\n".join(parts)
+
+
+# The definitions beside each measure (x-definition) are what the disclosure audit derives its
+# relations from: the page says so, so that a reader knows every relation is known to it.
+DEFINITIONS = {
+    "id": ("Definisi", "Apa yang dihitung setiap angka dan hubungannya dengan angka lain. Audit perlindungan "
+                       "memakai semua hubungan ini (lihat [Perlindungan data](../protection.md))."),
+    "en": ("Definitions", "What each figure counts and how it relates to others. The disclosure audit uses every "
+                          "one of these relations (see [Data protection](../protection.md))."),
+}
 
 
 def field_row(field: dict, lang: str) -> tuple[str, ...]:

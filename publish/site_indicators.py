@@ -707,11 +707,14 @@ PROTECTION = {
             "(misalnya sumber anggaran setiap program), ketidaksamaan (bagian tidak pernah melebihi keseluruhan), "
             "dan angka yang sama dari bulan ke bulan. Ia juga tahu bahwa nol diterbitkan.",
             "**Yang dijamin:** tidak ada sel tersembunyi yang dapat dihitung tepat; setiap jumlah tersembunyi "
-            "tetap berada dalam rentang paling sedikit {w} lebar; setiap nilai rupiah tersembunyi dalam rentang "
-            "paling sedikit {p}% dari nilainya. Program memeriksanya sendiri sebelum terbit, dengan pemrograman "
-            "linear (HiGHS) atas semua angka dan hubungan itu; rilis gagal bila satu saja tidak terpenuhi.",
+            "tetap berada dalam rentang paling sedikit {w} lebar; nilai rupiah yang disembunyikan karena aturan p% "
+            "(satu penerima menguasai hampir seluruhnya) tetap dalam rentang paling sedikit {p}% dari nilainya, "
+            "dan nilai rupiah yang ikut disembunyikan tidak pernah dapat dihitung tepat. Program memeriksanya "
+            "sendiri sebelum terbit, dengan pemrograman linear (HiGHS) atas semua angka dan hubungan itu; rilis "
+            "gagal bila satu saja tidak terpenuhi.",
             "**Yang tidak dijamin:** tebakan di dalam rentang itu (misalnya bahwa angka 1 atau 2 lebih mungkin "
-            "daripada 40), dan hubungan yang tidak linear.",
+            "daripada 40), hubungan yang tidak linear, dan sel yang sudah terbuka oleh rilis sebelumnya "
+            "(program menyebutnya di `index.json`, tidak berpura-pura menariknya kembali).",
             "**Hubungan dari dua sumber.** Setiap kolom di `schemas/output` membawa definisinya (`x-definition`): "
             "apa yang dihitung, dan hubungannya dengan kolom lain. Dari definisi itu program menurunkan hubungan, "
             "lalu memeriksa bahwa semuanya berlaku pada angka sebelum disembunyikan; bila tidak, pembangunan "
@@ -756,11 +759,13 @@ PROTECTION = {
             "budget source), inequalities (a part never exceeds its whole), and figures that stay the same from "
             "month to month. They also know that zeros are published.",
             "**What is guaranteed:** no hidden cell can be computed exactly; every hidden count stays within a range "
-            "at least {w} wide; every hidden rupiah sum within a range at least {p}% of its value wide. The program "
-            "checks this itself before publishing, by linear programming (HiGHS) over all those numbers and "
-            "relations; the release fails if a single cell falls short.",
+            "at least {w} wide; a rupiah sum hidden by the p% rule (one recipient holds nearly all of it) stays within "
+            "a range at least {p}% of its value wide, and a sum hidden beside other cells can never be computed "
+            "exactly. The program checks this itself before publishing, by linear programming (HiGHS) over all "
+            "those numbers and relations; the release fails if a single cell falls short.",
             "**What is not guaranteed:** guesses inside those ranges (for example that 1 or 2 is likelier than 40), "
-            "and relations that are not linear.",
+            "relations that are not linear, and cells an earlier release already gave away (the program names them "
+            "in `index.json` rather than pretend to take them back).",
             "**Relations from two sources.** Every column in `schemas/output` carries its definition "
             "(`x-definition`): what it counts and how it relates to other columns. The program derives the "
             "relations from those definitions and checks that every one holds on the numbers before they are "
