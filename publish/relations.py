@@ -363,8 +363,9 @@ def _holds(lhs: np.ndarray, rhs: np.ndarray, min_support: int, sense: str = "=")
 def search(tables: dict[str, list[dict]], min_support: int = 3, max_terms: int = 3) -> list[Relation]:
     """Relations that hold on every row of the unprotected values (see the module's docstring)."""
     refs = references(tables)
+    # Tables with nothing hidden (counts of workers) are left out: no relation among them reveals a cell.
     frames = {n: frame(n, rows) for n, rows in tables.items()
-              if rows and "x-levels" in output_schema(n) and additive(output_schema(n))}
+              if rows and "x-levels" in output_schema(n) and protected_measures(output_schema(n))}
     found: list[Relation] = []
     for f in frames.values():
         found += _row_sums(f, min_support, max_terms)

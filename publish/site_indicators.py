@@ -12,6 +12,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import yaml
+
 from . import svg_charts as sc
 from .catalogue import catalogue
 from .site_maps import choropleth, load_geometry, map_notice
@@ -684,111 +686,10 @@ def write_linkage_page(docs: Path, index: dict, write_page, table) -> None:
         write_page(docs, "linkage", lang, "\n".join(parts))
 
 
-PROTECTION = {
-    "id": {
-        "title": "Perlindungan data",
-        "intro": [
-            "Situs ini menerbitkan angka tentang orang miskin tanpa membuka siapa mereka. Tidak ada nama, NIK, "
-            "nomor KK, alamat atau tanggal lahir yang diterbitkan: hanya jumlah per desa, kecamatan dan kabupaten.",
-            "**Angka kecil disembunyikan.** Jumlah 1 sampai {k} orang, keluarga atau pengaduan tidak diterbitkan: di "
-            "desa kecil, angka sekecil itu bisa menunjuk tetangga tertentu. Nol tetap diterbitkan. Nilai rupiah "
-            "disembunyikan bersama jumlah penerimanya, dan bila satu penerima menguasai hampir seluruh nilainya "
-            "(aturan p%, p = {p}).",
-            "**Angka lain ikut disembunyikan**, secukupnya: bila hanya satu desa tersembunyi di bawah total "
-            "kecamatan yang terbit, angka desa itu bisa dihitung dengan pengurangan. Yang ikut disembunyikan dipilih "
-            "yang paling murah: sel desa kecil lebih dulu, total kecamatan hanya bila perlu, total kabupaten hampir "
-            "tidak pernah.",
-        ],
-        "threat_title": "Apa yang dijanjikan",
-        "threat": [
-            "**Penyerang yang kami anggap** membaca semua yang diterbitkan rilis ini, untuk semua periode, dan "
-            "mengetahui setiap hubungan linear antarangka: total kecamatan dan kabupaten, jumlah dalam satu baris, "
-            "besaran tetap program (rupiah = besaran × baris daftar), jumlah antartabel lewat tabel rujukan "
-            "(misalnya sumber anggaran setiap program), ketidaksamaan (bagian tidak pernah melebihi keseluruhan), "
-            "dan angka yang sama dari bulan ke bulan. Ia juga tahu bahwa nol diterbitkan.",
-            "**Yang dijamin:** tidak ada sel tersembunyi yang dapat dihitung tepat; setiap jumlah tersembunyi "
-            "tetap berada dalam rentang paling sedikit {w} lebar; nilai rupiah yang disembunyikan karena aturan p% "
-            "(satu penerima menguasai hampir seluruhnya) tetap dalam rentang paling sedikit {p}% dari nilainya, "
-            "dan nilai rupiah yang ikut disembunyikan tidak pernah dapat dihitung tepat. Program memeriksanya "
-            "sendiri sebelum terbit, dengan pemrograman linear (HiGHS) atas semua angka dan hubungan itu; rilis "
-            "gagal bila satu saja tidak terpenuhi.",
-            "**Yang tidak dijamin:** tebakan di dalam rentang itu (misalnya bahwa angka 1 atau 2 lebih mungkin "
-            "daripada 40), hubungan yang tidak linear, dan sel yang sudah terbuka oleh rilis sebelumnya "
-            "(program menyebutnya di `index.json`, tidak berpura-pura menariknya kembali).",
-            "**Hubungan dari dua sumber.** Setiap kolom di `schemas/output` membawa definisinya (`x-definition`): "
-            "apa yang dihitung, dan hubungannya dengan kolom lain. Dari definisi itu program menurunkan hubungan, "
-            "lalu memeriksa bahwa semuanya berlaku pada angka sebelum disembunyikan; bila tidak, pembangunan "
-            "berhenti. Selain itu program mencari sendiri hubungan yang berlaku pada data (juga yang kebetulan), "
-            "dan audit memakai keduanya.",
-        ],
-        "figures": "Angka rilis ini",
-        "head": ("Periode diaudit", "Sel", "Disembunyikan", "Bagian tersembunyi", "Rentang tersempit (jumlah)",
-                 "Rentang tersempit (rupiah, bagian nilai)", "Waktu audit (detik)"),
-        "relations_title": "Hubungan yang dipakai audit",
-        "relations_head": ("Diturunkan dari definisi", "Ditemukan pada data", "Ditemukan, tidak dideklarasikan",
-                           "Kendala linear"),
-        "undeclared": "Hubungan yang ditemukan pada data tetapi tidak diturunkan dari definisi (ikut diaudit):",
-        "levels_title": "Tingkat wilayah yang diterbitkan",
-        "levels": "Tabel berikut diterbitkan hanya pada tingkat ini, karena di tingkat desa hampir semua angkanya "
-                  "kecil dan harus disembunyikan:",
-        "shares_title": "Bagian yang disembunyikan, per tabel dan tingkat (periode {period})",
-        "shares_head": ("Tabel", "Tingkat", "Sel", "Angka kecil (aturan dasar)", "Disembunyikan akhirnya"),
-        "ind_title": "Nilai indikator yang disembunyikan, per tingkat (periode {period})",
-        "ind_head": ("Indikator", "Desa", "Kecamatan", "Kabupaten"),
-        "lost_title": "Bagian orang (di tingkat desa) yang selnya tersembunyi, per tabel",
-        "last": "Sel tersembunyi selalu tampak sama: nilainya kosong dan kolom `*_status` berisi `suppressed`.",
-    },
-    "en": {
-        "title": "Data protection",
-        "intro": [
-            "This site publishes figures about poor people without exposing who they are. No name, NIK, family-card "
-            "number, address or birth date is published: only counts per village, kecamatan and kabupaten.",
-            "**Small numbers are hidden.** Counts of 1 to {k} people, families or complaints are not published: in a "
-            "small village such a number can point at particular neighbours. Zeros are published. Rupiah sums are "
-            "hidden with the count of their recipients, and when one recipient holds nearly the whole sum (the p% "
-            "rule, p = {p}).",
-            "**Other numbers are hidden too**, as few as will do: when only one village is hidden under a published "
-            "kecamatan total, it can be found by subtraction. The cells hidden beside it are the cheapest ones: "
-            "small village cells first, a kecamatan total only when needed, the kabupaten total almost never.",
-        ],
-        "threat_title": "What is promised",
-        "threat": [
-            "**The attacker we assume** reads everything this release publishes, for every period, and knows every "
-            "linear relation among the numbers: kecamatan and kabupaten totals, sums within a row, fixed scheme "
-            "rates (rupiah = rate × list rows), sums across tables through reference tables (such as each scheme's "
-            "budget source), inequalities (a part never exceeds its whole), and figures that stay the same from "
-            "month to month. They also know that zeros are published.",
-            "**What is guaranteed:** no hidden cell can be computed exactly; every hidden count stays within a range "
-            "at least {w} wide; a rupiah sum hidden by the p% rule (one recipient holds nearly all of it) stays within "
-            "a range at least {p}% of its value wide, and a sum hidden beside other cells can never be computed "
-            "exactly. The program checks this itself before publishing, by linear programming (HiGHS) over all "
-            "those numbers and relations; the release fails if a single cell falls short.",
-            "**What is not guaranteed:** guesses inside those ranges (for example that 1 or 2 is likelier than 40), "
-            "relations that are not linear, and cells an earlier release already gave away (the program names them "
-            "in `index.json` rather than pretend to take them back).",
-            "**Relations from two sources.** Every column in `schemas/output` carries its definition "
-            "(`x-definition`): what it counts and how it relates to other columns. The program derives the "
-            "relations from those definitions and checks that every one holds on the numbers before they are "
-            "hidden; if one does not, the build stops. It also searches the data for relations of its own (also "
-            "coincidences), and the audit uses both.",
-        ],
-        "figures": "Figures of this release",
-        "head": ("Periods audited", "Cells", "Hidden", "Hidden share", "Narrowest range (counts)",
-                 "Narrowest range (rupiah, share of value)", "Audit time (s)"),
-        "relations_title": "Relations the audit uses",
-        "relations_head": ("Derived from definitions", "Found in the data", "Found, not declared", "Linear constraints"),
-        "undeclared": "Relations found in the data that the definitions do not derive (audited as well):",
-        "levels_title": "Levels published",
-        "levels": "These tables are published only at these levels, because at village level nearly all their "
-                  "numbers are small and would have to be hidden:",
-        "shares_title": "Share hidden, per table and level (period {period})",
-        "shares_head": ("Table", "Level", "Cells", "Small counts (basic rule)", "Hidden in the end"),
-        "ind_title": "Indicator values hidden, per level (period {period})",
-        "ind_head": ("Indicator", "Desa", "Kecamatan", "Kabupaten"),
-        "lost_title": "Share of the people (at village level) whose cell is hidden, per table",
-        "last": "A hidden cell always looks the same: its value is empty and its `*_status` column says `suppressed`.",
-    },
-}
+def protection_text() -> dict[str, dict]:
+    """The protection page's prose (publish/text/protection.yml), per language."""
+    doc = yaml.safe_load((Path(__file__).parent / "text" / "protection.yml").read_text(encoding="utf-8"))
+    return {lang: {k: v[lang] for k, v in doc.items()} for lang in ("id", "en")}
 
 
 def _pct(part: int, whole: int) -> str:
@@ -802,7 +703,7 @@ def write_protection_page(docs: Path, index: dict, write_page, table) -> None:
     fmt = {"k": settings.get("max_small_count", 4), "p": settings.get("p_percent", 10),
            "w": settings.get("min_interval", 2), "period": index.get("period", "")}
     full_levels = ["desa", "kecamatan", "kabupaten"]
-    for lang, t in PROTECTION.items():
+    for lang, t in protection_text().items():
         parts = [f"# {t['title']}", ""] + [p.format(**fmt) + "\n" for p in t["intro"]]
         parts += [f"## {t['threat_title']}", ""] + [p.format(**fmt) + "\n" for p in t["threat"]]
         if a:
