@@ -4,6 +4,7 @@ import csv
 import re
 import sqlite3
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pyarrow.parquet as pq
@@ -74,6 +75,47 @@ def test_no_identifier_is_published(built):
         leaked = [n for n in names if n in upper]
         assert not leaked, f"names {leaked[:3]} in {where}"
         assert not (set(iso.findall(text)) & dates), f"birth date in {where}"
+
+
+def project_words() -> set[str]:
+    """Every word of the project's own text (schemas, catalogue, docs, metadata, page prose): an
+    Indonesian word such as HARI (day) may also be a person's name."""
+    root = Path(__file__).resolve().parents[1]
+    files = [*root.glob("schemas/**/*.json"), *root.glob("schemas/*.yml"), *root.glob("docs/*.md"),
+             root / "metadata.yml", *root.glob("publish/**/*.py"), *root.glob("publish/**/*.yml"),
+             *root.glob("publish/data/*"), *root.glob("publish/templates/*.html"),
+             *root.parent.glob("shared/reference/**/*.md"), *root.parent.glob("shared/reference/**/LICENSE*")]
+    return {w for f in files if f.is_file()
+            for w in re.findall(r"[A-Za-z']{4,}", f.read_text(encoding="utf-8", errors="replace").upper())}
+
+
+def single_word_names(raw) -> set[str]:
+    """Names of one word (about 40% of the synthetic names), less the words that public inputs or the
+    project's own text use too (a village, a scheme or a page may share a word with a person)."""
+    single, public = set(), set()
+    for path in raw.glob("*.csv"):
+        personal = {f["name"] for f in input_schema(path.stem)["fields"] if f.get("x-personal")}
+        with open(path, newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                for col, v in row.items():
+                    if not v:
+                        continue
+                    if col == "name" and col in personal and re.fullmatch(r"[A-Za-z']{4,}", v.strip()):
+                        single.add(v.strip().upper())
+                    elif col not in personal:
+                        public |= set(re.findall(r"[A-Za-z']{4,}", v.upper()))
+    return single - public - project_words()
+
+
+def test_no_single_word_name_is_published(built):
+    names = single_word_names(built["raw"])
+    assert names, "the synthetic input has no one-word names: this test proves nothing"
+    words = re.compile(r"[A-Za-z']{4,}")
+    for where, text in published_texts(built["dist"]):
+        if where.endswith((".js", ".css", ".map", "search-stems.json", "search_index.json")):
+            continue  # the theme's code, and search indexes made from the pages scanned here anyway
+        leaked = names & set(words.findall(text.upper()))
+        assert not leaked, f"one-word names {sorted(leaked)[:5]} in {where}"
 
 
 def test_no_person_level_table_is_published(built):
