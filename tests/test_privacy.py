@@ -12,25 +12,30 @@ import pyarrow.parquet as pq
 from publish.schemas import input_schema
 
 
-def raw_identifiers(raw):
-    """NIKs and KKs, full names and birth dates found in the personal columns of the raw input."""
-    niks, names, dates, public_dates = set(), set(), set(), set()
+def raw_cells(raw):
+    """(column, value, personal?) of every non-empty cell of the raw input's CSV files."""
     for path in raw.glob("*.csv"):
         personal = {f["name"] for f in input_schema(path.stem)["fields"] if f.get("x-personal")}
         with open(path, newline="", encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
                 for col, v in row.items():
-                    if not v:
-                        continue
-                    if col not in personal:
-                        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
-                            public_dates.add(v)
-                    elif re.fullmatch(r"\d{16}", v):
-                        niks.add(v)
-                    elif col == "name" and " " in v:
-                        names.add(v.upper())
-                    elif col == "birth_date":
-                        dates.add(v)
+                    if v:
+                        yield col, v, col in personal
+
+
+def raw_identifiers(raw):
+    """NIKs and KKs, full names and birth dates found in the personal columns of the raw input."""
+    niks, names, dates, public_dates = set(), set(), set(), set()
+    for col, v, personal in raw_cells(raw):
+        if not personal:
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+                public_dates.add(v)
+        elif re.fullmatch(r"\d{16}", v):
+            niks.add(v)
+        elif col == "name" and " " in v:
+            names.add(v.upper())
+        elif col == "birth_date":
+            dates.add(v)
     # Dates that public inputs (commitments, milestones, complaint dates) carry are not birth dates.
     return niks, names, dates - public_dates
 
@@ -93,17 +98,11 @@ def single_word_names(raw) -> set[str]:
     """Names of one word (about 40% of the synthetic names), less the words that public inputs or the
     project's own text use too (a village, a scheme or a page may share a word with a person)."""
     single, public = set(), set()
-    for path in raw.glob("*.csv"):
-        personal = {f["name"] for f in input_schema(path.stem)["fields"] if f.get("x-personal")}
-        with open(path, newline="", encoding="utf-8") as fh:
-            for row in csv.DictReader(fh):
-                for col, v in row.items():
-                    if not v:
-                        continue
-                    if col == "name" and col in personal and re.fullmatch(r"[A-Za-z']{4,}", v.strip()):
-                        single.add(v.strip().upper())
-                    elif col not in personal:
-                        public |= set(re.findall(r"[A-Za-z']{4,}", v.upper()))
+    for col, v, personal in raw_cells(raw):
+        if col == "name" and personal and re.fullmatch(r"[A-Za-z']{4,}", v.strip()):
+            single.add(v.strip().upper())
+        elif not personal:
+            public |= set(re.findall(r"[A-Za-z']{4,}", v.upper()))
     return single - public - project_words()
 
 
