@@ -170,7 +170,7 @@ def solve_components(model: Model, report: AuditReport, cache: dict | None = Non
                 coeffs[k] = coeffs.get(k, 0.0) + a
         coeffs = {k: a for k, a in coeffs.items() if a != 0}
         if coeffs:
-            rows.append((coeffs, rhs if sense == "=" else -float("inf"), rhs, con in model.beliefs))
+            rows.append((coeffs, rhs if sense == "=" else -float("inf"), rhs))
     parent = list(range(len(hidden)))
 
     def find(x):
@@ -198,7 +198,7 @@ def solve_components(model: Model, report: AuditReport, cache: dict | None = Non
         cons = comp_rows.get(root, [])
         report.constraints += len(cons)
         signature = (frozenset(stable[k] for k in members),
-                     frozenset((frozenset((stable[k], a) for k, a in c.items()), lo, hi, b) for c, lo, hi, b in cons))
+                     frozenset((frozenset((stable[k], a) for k, a in c.items()), lo, hi) for c, lo, hi in cons))
         solved = cache.get(signature)  # once: comparing two equal signatures walks all of them
         if solved is not None:
             bounds.update({hidden[k]: solved[stable[k]] for k in members})
@@ -213,25 +213,20 @@ def solve_components(model: Model, report: AuditReport, cache: dict | None = Non
         # are absolute, and a row of Rp 10^10 beside counts of 3 is solved badly otherwise.
         scale = [SUM_SCALE if _protection(hidden[k][0], hidden[k][2]) == "sum" else 1.0 for k in members]
         local = {k: j for j, k in enumerate(members)}
-        rows_local, beliefs = [], False
-        for c, lo, hi, belief in cons:
+        rows_local = []
+        for c, lo, hi in cons:
             idx = [local[k] for k in c]
             coeffs = [a * scale[j] for j, a in zip(idx, c.values())]
             norm = max(abs(a) for a in coeffs)
-            rows_local.append((idx, [a / norm for a in coeffs], lo / norm, hi / norm, belief))
-            beliefs |= belief
+            rows_local.append((idx, [a / norm for a in coeffs], lo / norm, hi / norm))
         start = [model.true(hidden[k]) for k in members]
         start = [float("nan") if v is None else v / s for v, s in zip(start, scale)]
         need = [("count", model.min_interval) if s == 1.0 else ("sum", model.p_percent / 100) for s in scale]
         lower_s, upper_s = [lo / s for lo, s in zip(lower, scale)], [hi / s for hi, s in zip(upper, scale)]
-        true_rows = [r[:4] for r in rows_local if not r[4]]
         jobs.append((signature, [(hidden[k], stable[k]) for k in members],
-                     (lower_s, upper_s, true_rows, start, need), scale, None))
+                     (lower_s, upper_s, rows_local, start, need), scale))
     results = _run_jobs([j[2] for j in jobs])
-    for n, job in enumerate(jobs):
-        if job[4] is not None and not all(results[n][2]):
-            results[n] = verify_component(*job[4])
-    for (signature, cells, _, scale, _), (lows, highs, optimal, solves) in zip(jobs, results):
+    for (signature, cells, _, scale), (lows, highs, optimal, solves) in zip(jobs, results):
         report.solves += solves
         solved = {}
         for (c, key), lo, hi, ok, s in zip(cells, lows, highs, optimal, scale):

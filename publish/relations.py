@@ -482,9 +482,10 @@ def _cross_sums(frames: dict[str, Frame], refs: dict, min_support: int) -> list[
                         continue
                 elif t.dims:
                     continue
+                zero = np.zeros(len(u.measures))  # a region with no parts rows sums to 0
                 S = np.array([sums.get((r["period"], r["level"], r["region_code"],
                                         r[group[1]] if group and group[0] in ("dim", "ref") else None),
-                                       _absent(u, r)) for r in t.rows], dtype=float)
+                                       zero) for r in t.rows], dtype=float)
                 if S.ndim != 2 or np.isnan(S).all():
                     continue
                 for a_j, a in enumerate(t.measures):
@@ -492,11 +493,6 @@ def _cross_sums(frames: dict[str, Frame], refs: dict, min_support: int) -> list[
                         if t.kinds[a] == u.kinds[b] and _holds(t.X[:, a_j], S[:, b_j], min_support):
                             out.append(Relation("cross_sum", t.name, a, other=(u.name, b, group), source="found"))
     return out
-
-
-def _absent(u: Frame, r: dict):
-    """Sums for a region and group with no parts rows: zero where the parts table covers the region."""
-    return np.zeros(len(u.measures))
 
 
 def _candidate_groups(u: Frame, frames, refs: dict):
@@ -567,14 +563,7 @@ def _implied(r: Relation, declared: list[Relation]) -> bool:
         return _le_implied(r, declared)
     if r.form == "cross_sum":
         return any(d.form == "cross_sum" and d.table == r.table and d.measure == r.measure
-                   and d.other[:2] == r.other[:2] and _same_group(d.other[2], r.other[2]) for d in declared)
-    return False
-
-
-def _same_group(a: tuple, b: tuple) -> bool:
-    if a == b:
-        return True
-    # ("dim", d, d) and ("values", ...) on the only value are the same sums; keep it simple
+                   and d.other == r.other for d in declared)
     return False
 
 
