@@ -6,17 +6,19 @@ within a row, fixed rates, sums across tables through reference tables, inequali
 between periods, and whatever the relation search found in the data). They know that zeros are
 published, so a hidden count is at least 1, and that no count exceeds the regency's size.
 
-For every hidden cell of every period the audit minimises and maximises it by linear
-programming (HiGHS) under all of that. The release fails unless
+For every hidden cell of every period the audit bounds it by linear programming (HiGHS) under
+all of that. The release fails unless
 - no hidden cell is exact;
 - every hidden count keeps an interval at least `min_interval` wide (2 by default: a hidden
   count is never pinned to one or two neighbouring values);
-- every hidden rupiah sum keeps an interval at least `p_percent` of its value (and of the
-  interval's top) wide;
+- every rupiah sum hidden by the p% rule keeps an interval at least `p_percent` of its value
+  (and of the interval's top) wide; other hidden sums are widened to that too where the repair
+  can, and are counted where it cannot;
 - every solve is optimal.
-Failures are repaired by hiding the cheapest published cell beside them (a village cell costs
-little, a kecamatan more, the kabupaten total most; a cell of an earlier period, already
-published once, only when nothing else will do) and auditing again.
+Failures are repaired by hiding the cheapest published cell of this period beside them (a
+village cell costs little, a kecamatan more, the kabupaten total most) and auditing again.
+Earlier periods were published before and are never hidden again: a cell only they pin is
+reported by name.
 
 The constraints split into independent components (cells joined by a constraint); each is one
 warm-started HiGHS model, solved in threads.
@@ -241,6 +243,7 @@ def solve_components(model: Model, report: AuditReport, cache: dict | None = Non
 
 def solve_component(lower: list[float], upper: list[float], rows: list) -> tuple[list, list, list, int]:
     """Min and max of each variable of one component: lo <= sum(a_i x_i) <= hi for each row.
+    The build runs verify_component; this exact solver is its reference in the tests.
 
     One model, warm-started: between solves only two costs change. Every optimal solution is
     also a feasible point for all the other variables: one found at a variable's own bound
@@ -441,10 +444,7 @@ def repair(model: Model, failing: list[tuple], period: str) -> int:
     """Hide one more cell for each failing one: the cheapest published non-zero cell of `period`
     nearest to it in the web of constraints (first the constraints it is in, then those of the
     hidden cells they hold, and so on, since a cell can be pinned down through a chain)."""
-    by_cell = defaultdict(list)
-    for k, (terms, _) in enumerate(model.constraints):
-        for c, _ in terms:
-            by_cell[c].append(k)
+    by_cell = model.by_cell
     added = 0
     for cell in sorted(set(failing)):  # a fixed order: the same input always gives the same release
         if _given_away(model, cell, period):
@@ -452,7 +452,7 @@ def repair(model: Model, failing: list[tuple], period: str) -> int:
         seen_cells, seen_cons, frontier = {cell}, set(), [cell]
         helped = False
         while frontier:
-            cons = {k for c in frontier for k in by_cell[c]} - seen_cons
+            cons = {k for c in frontier for k in by_cell.get(c, ())} - seen_cons
             seen_cons |= cons
             cells = {c for k in cons for c, _ in model.constraints[k][0]}
             candidates = [(_cost(model, c, period), c) for c in cells if model.value(c) and model.hideable(c)]

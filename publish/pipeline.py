@@ -234,7 +234,7 @@ class Build:
                  "IDR": 1e13, "default": rows_read}
         cfg = self.config["protection"]
         declared, found, undeclared, dropped = relations_for(tables, truth, self.config)
-        min_support = int(cfg.get("min_support", 3))
+        min_support = int(cfg["min_support"])
         # Declared relations hold by construction; found ones only where the values were checked
         # (an earlier period whose unprotected values were not kept is not).
         constraints = relations.constraints(declared, tables) + relations.true_instances(undeclared, tables, truth)
@@ -243,9 +243,8 @@ class Build:
         known = {relations.plain(r) for r in found + declared}
         apparent: list = []
         repairs = solves = seconds = 0
-        new: list = []
         beliefs_at: set = set()  # constraints an attacker would believe that the true values break
-        rounds = int(cfg.get("apparent_rounds", 6))
+        rounds = APPARENT_ROUNDS
         for round_no in range(rounds + 1):
             report = audit.audit_and_repair(tables, constraints, period, upper, truth, float(cfg["min_interval"]),
                                             float(cfg["p_percent"]), cache=cache, beliefs=beliefs_at, primary=primary)
@@ -262,12 +261,10 @@ class Build:
                 break
             known |= {relations.plain(r) for r in new}
             apparent += new
-            true = relations.true_instances(new, tables, truth)
-            every = relations.constraints(new, tables)
-            beliefs = set(every) - set(true)
-            beliefs_at.update(range(len(constraints), len(constraints) + len(every)))
-            beliefs_at.difference_update(len(constraints) + n for n, c in enumerate(every) if c not in beliefs)
-            constraints += every
+            for c in relations.constraints(new, tables):
+                if not relations.holds(c, truth):
+                    beliefs_at.add(len(constraints))
+                constraints.append(c)
         if report.passed and round_no == rounds and [
                 r for r in relations.search(tables, min_support) if relations.plain(r) not in known]:
             report.passed = False  # relations kept appearing: do not publish what was not audited
@@ -388,7 +385,7 @@ class Build:
             "protection": {**prot.as_dict(), "audit": audit_report.as_dict(), "relations": relation_report,
                            "hidden_share_after_audit": audit_report.as_dict()["hidden_share"],
                            "information_lost": information_lost,
-                           "hidden": protected.hidden_shares(tables, prot.primary_cells, period),
+                           "hidden": protected.hidden_shares(tables, period),
                            "settings": {k: self.config["protection"][k] for k in
                                         ("max_small_count", "p_percent", "min_interval", "min_median_count",
                                          "min_support")},
@@ -425,6 +422,10 @@ class Build:
         return index
 
 
+# Rounds of "audit, then search the published values for relations an attacker would see".
+APPARENT_ROUNDS = 6
+
+
 def published_levels(name: str, config: dict) -> list[str] | None:
     """The levels a table is published at: `protection.levels` narrows a table whose village cells
     would be nearly all hidden (complaints: about one a month per village) to kecamatan and up."""
@@ -448,11 +449,12 @@ def relations_for(tables: dict, truth: dict, config: dict):
             dropped.append(rel.describe())
             continue
         raise BuildError(
-            f"Definisi tidak cocok dengan data: {rel.describe()} tidak berlaku pada {'; '.join(bad)}. "
-            f"SQL tabel dan definisi di schemas/output harus diselaraskan. / A definition does not hold: "
-            f"{rel.describe()} fails at {'; '.join(bad)}. The table's SQL and its definition in "
-            f"schemas/output must be brought back in step.")
-    found = relations.search(truth, int(config["protection"].get("min_support", 3)))
+            f"Angka yang akan terbit tidak sesuai definisinya: {rel.describe()} tidak berlaku pada "
+            f"{'; '.join(bad)}. Ini kesalahan program, bukan data Anda: rilis tidak diterbitkan; laporkan "
+            f"pesan ini ke pengembang. / The figures about to be published break their definition: "
+            f"{rel.describe()} fails at {'; '.join(bad)}. This is a fault in the program, not in your data: "
+            f"the release is not published; report this message to the developers.")
+    found = relations.search(truth, int(config["protection"]["min_support"]))
     return declared, found, relations.undeclared(found, declared), dropped
 
 

@@ -33,13 +33,13 @@ class ProtectionReport:
     cells: int = 0
     suppressed: int = 0
     primary: int = 0
-    secondary: int = 0
     tables: dict = field(default_factory=dict)
     primary_cells: set = field(default_factory=set)  # for the audit: a primary cell needs a wide interval
 
     def as_dict(self) -> dict:
-        return {"cells": self.cells, "suppressed": self.suppressed, "primary": self.primary,
-                "secondary": self.secondary,
+        # How many cells the small-count rule hid is not published: where it equals the hidden
+        # cells of a table, every one of them would be known to be 1-4.
+        return {"cells": self.cells, "suppressed": self.suppressed,
                 "suppressed_share": round(self.suppressed / self.cells, 4) if self.cells else 0,
                 "tables": self.tables}
 
@@ -96,8 +96,7 @@ def protect_table(name: str, rows: list[dict], max_small: int, report: Protectio
     report.cells += cells
     report.suppressed += len(hidden)
     report.primary += primary
-    report.secondary += len(hidden) - primary
-    report.tables[name] = {"cells": cells, "suppressed": len(hidden), "primary": primary}
+    report.tables[name] = {"cells": cells, "suppressed": len(hidden)}
     return out
 
 
@@ -174,14 +173,16 @@ def information_lost(raw: dict[str, list[dict]], published: dict[str, list[dict]
             for m in counts:
                 total += r[m] or 0
                 hidden += (r[m] or 0) if p[m] is None else 0
-        out[name] = round(hidden / total, 4) if total else 0.0
+        # Whole percent: with more digits, share x the published total would pin the sum of the
+        # hidden village cells (to within one person in a small regency), a relation the audit
+        # does not know.
+        out[name] = round(hidden / total, 2) if total else 0.0
     return out
 
 
-def hidden_shares(tables: dict[str, list[dict]], primary_cells: set, period: str) -> dict:
-    """Per table and level (this period): cells, those hidden as small counts (the primary rule
-    alone would hide these), and those hidden in the end; per indicator and level, the values
-    hidden. The protection page shows both, so that every hidden figure can be accounted for."""
+def hidden_shares(tables: dict[str, list[dict]], period: str) -> dict:
+    """Per table and level (this period): cells and those hidden; per indicator and level, the
+    values hidden. Both follow from the published status columns, so they tell nothing new."""
     out: dict = {"tables": {}, "indicators": {}}
     for name, rows in tables.items():
         schema = output_schema(name)
@@ -192,11 +193,10 @@ def hidden_shares(tables: dict[str, list[dict]], primary_cells: set, period: str
         for r in rows:
             if r.get("period") != period:
                 continue
-            lv = per.setdefault(r["level"], {"cells": 0, "primary": 0, "hidden": 0})
+            lv = per.setdefault(r["level"], {"cells": 0, "hidden": 0})
             for m in ms:
                 lv["cells"] += 1
                 lv["hidden"] += r[m] is None
-                lv["primary"] += (name, *(r[k] for k in schema["primaryKey"]), m) in primary_cells
     for r in tables.get("indicator_values", []):
         if r.get("period") != period:
             continue

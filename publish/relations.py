@@ -90,9 +90,6 @@ class Relation:
             return f"{t}.{m}: {self.other[0]} = {self.other[1]} (every cell){where}"
         return repr(self)
 
-    def as_dict(self) -> dict:
-        return {"relation": self.describe(), "form": self.form, "source": self.source}
-
 
 def _group_text(group: tuple) -> str:
     if not group:
@@ -153,7 +150,7 @@ def _rate_relations(name: str, m: str, rate: dict, refs: dict) -> list[Relation]
 def _total_of(name: str, m: str, spec: dict, config: dict) -> Relation:
     """`total_of`: this measure is the sum of another table's measure over the same region,
     `by` one of its dimensions (directly or through a reference table), or over `where` values."""
-    table, measure = spec["table"].split(".") if "." in spec["table"] else (spec["table"], spec["measure"])
+    table, measure = spec["table"], spec["measure"]
     group: tuple = ()
     for t_dim, source in (spec.get("by") or {}).items():
         if "." in source:  # through a reference table: schemes.budget_source
@@ -306,16 +303,21 @@ def _satisfied(terms, sense: str, values: list) -> bool:
     return abs(lhs) <= 1e-9 * scale if sense == "=" else lhs <= 1e-9 * scale
 
 
+def holds(constraint: Constraint, truth: dict[str, list[dict]]) -> bool | None:
+    """Whether the unprotected values satisfy a constraint; None where one of them is unknown
+    (an earlier period whose values this build did not keep)."""
+    terms, sense = constraint
+    values = [truth[c[0]][c[1]].get(c[2]) for c, _ in terms]
+    return None if any(v is None for v in values) else _satisfied(terms, sense, values)
+
+
 def violations(rel: Relation, index: Index, limit: int = 3) -> list[str]:
     """Rows of the unprotected values where a relation does not hold (none when it is sound)."""
     truth = index.tables
     bad = []
     for terms, sense in instances(rel, index):
-        values = [truth[c[0]][c[1]][c[2]] for c, _ in terms]
-        if any(v is None for v in values):
-            continue  # an earlier period whose unprotected values this build does not have
-        if not _satisfied(terms, sense, values):
-            lhs = sum(a * v for (_, a), v in zip(terms, values))
+        if holds((terms, sense), truth) is False:
+            lhs = sum(a * truth[c[0]][c[1]][c[2]] for c, a in terms)
             c = terms[0][0]
             row = truth[c[0]][c[1]]
             bad.append(f"{row['period']} {row['level']} {row['region_code']}"
@@ -610,18 +612,8 @@ def plain(rel: Relation) -> Relation:
 
 
 def true_instances(rels: list[Relation], tables: dict[str, list[dict]], truth: dict[str, list[dict]]) -> list[Constraint]:
-    """The constraints of relations that hold on the published values, kept where the unprotected
-    values satisfy them too (where they do not, an attacker who trusts the relation is misled)."""
-    index = Index(tables)
-    out = []
-    for rel in rels:
-        for terms, sense in instances(rel, index):
-            values = [truth[c[0]][c[1]].get(c[2]) for c, _ in terms]
-            if any(v is None for v in values):
-                continue
-            if _satisfied(terms, sense, values):
-                out.append((terms, sense))
-    return out
+    """The constraints of relations, kept where the unprotected values are known to satisfy them."""
+    return [c for c in constraints(rels, tables) if holds(c, truth)]
 
 
 def check_derived(relations: list[Relation], truth: dict[str, list[dict]]) -> list[tuple[Relation, list[str]]]:

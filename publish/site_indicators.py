@@ -724,7 +724,7 @@ def write_protection_page(docs: Path, index: dict, write_page, table) -> None:
             parts += [f"- `{n}`: {', '.join(lv)}" for n, lv in narrowed.items()] + [""]
         hidden = prot.get("hidden") or {}
         if hidden.get("tables"):
-            rows = [(f"`{n}`", lv, str(c["cells"]), _pct(c["primary"], c["cells"]), _pct(c["hidden"], c["cells"]))
+            rows = [(f"`{n}`", lv, str(c["cells"]), str(c["hidden"]), _pct(c["hidden"], c["cells"]))
                     for n, levels in hidden["tables"].items() for lv, c in levels.items()]
             parts += [f"## {t['shares_title'].format(**fmt)}", "", table(t["shares_head"], rows), ""]
         if hidden.get("indicators"):
