@@ -433,7 +433,16 @@ def published_levels(name: str, config: dict) -> list[str] | None:
     if not levels:
         return None
     wanted = (config["protection"].get("levels") or {}).get(name)
-    return [x for x in levels if x in wanted] if wanted else levels
+    if wanted is None:
+        return levels
+    unknown = [x for x in wanted if x not in levels]
+    if unknown or not wanted:
+        # A misspelt level would otherwise publish every level, or none, without a word.
+        raise BuildError(
+            f"Konfigurasi protection.levels.{name}: {unknown or wanted} bukan tingkat tabel ini; pilih dari "
+            f"{levels}. / Configuration protection.levels.{name}: {unknown or wanted} is not a level of this "
+            f"table; choose from {levels}.")
+    return [x for x in levels if x in wanted]
 
 
 def relations_for(tables: dict, truth: dict, config: dict):

@@ -181,3 +181,17 @@ def test_kabupaten_total_is_kept_when_lower_cells_will_do():
     report = audit_and_repair(t, constraints_of(t), "2026-10", UPPER)
     assert report.passed
     assert rows[1]["residents"] is None and rows[3]["residents"] == 103 and rows[4]["residents"] == 103
+
+
+def test_a_misspelt_published_level_stops_the_build():
+    import copy
+
+    from publish.pipeline import published_levels
+
+    config = copy.deepcopy(CONFIG)
+    assert published_levels("complaints_by_region", config) == ["kecamatan", "kabupaten"]
+    assert published_levels("population_by_region", config) == ["desa", "kecamatan", "kabupaten"]
+    config["protection"]["levels"]["complaints_by_region"] = ["kecamatn"]
+    with pytest.raises(BuildError) as e:
+        published_levels("complaints_by_region", config)
+    assert "protection.levels.complaints_by_region" in str(e.value) and "kecamatn" in str(e.value)
